@@ -1,0 +1,483 @@
+/*
+ * client.c: Mysql2::Client: allocation, GC, and the command methods. Options and connect live in
+ * client_options.c; the chokepoint and the wait live in client_command.c.
+ */
+#include "client.h"
+
+VALUE cMysql2Client;
+static ID id_async, id_stream;
+static VALUE sym_async, sym_stream;
+
+/* ---- typed data ------------------------------------------------------------------------------------------ */
+
+static void client_mark(void *ptr)
+{
+    client_t *cl = ptr;
+    rb_gc_mark_movable(cl->io);
+    rb_gc_mark_movable(cl->guard);
+}
+
+static void client_compact(void *ptr)
+{
+    client_t *cl = ptr;
+    cl->io = rb_gc_location(cl->io);
+    cl->guard = rb_gc_location(cl->guard);
+}
+
+/* Drops the Client's reference. Never speaks the protocol (the last reference discards the session), so it is
+ * safe to run immediately during GC. */
+static void client_free(void *ptr)
+{
+    client_t *cl = ptr;
+    m2_conn_release(cl->conn);
+    xfree(cl);
+}
+
+static size_t client_memsize(const void *ptr)
+{
+    (void)ptr;
+    return sizeof(client_t) + sizeof(m2_conn);
+}
+
+static const rb_data_type_t client_type = {
+    .wrap_struct_name = "Mysql2::Client",
+    .function = {.dmark = client_mark, .dfree = client_free, .dsize = client_memsize, .dcompact = client_compact},
+    .flags = RUBY_TYPED_FREE_IMMEDIATELY | RUBY_TYPED_WB_PROTECTED,
+};
+
+static VALUE client_alloc(VALUE klass)
+{
+    client_t *cl;
+    VALUE self = TypedData_Make_Struct(klass, client_t, &client_type, cl);
+    cl->io = Qnil;
+    cl->guard = Qnil;
+    cl->automatic_close = true;
+    cl->encoding = rb_utf8_encoding();
+    cl->conn = m2_conn_new();
+    if (!cl->conn)
+        rb_raise(rb_eNoMemError, "failed to allocate a MySQL client handle");
+    return self;
+}
+
+client_t *client_get(VALUE self)
+{
+    return rb_check_typeddata(self, &client_type);
+}
+
+/* For accessors that read values stored on the handle: raise unless a session exists. */
+static m2_conn *client_live_conn(VALUE self)
+{
+    m2_conn *c = client_get(self)->conn;
+    if (!c->mysql || c->state != M2_STATE_READY || c->cancelled)
+        m2r_raise_not_connected();
+    return c;
+}
+
+/* ---- query ----------------------------------------------------------------------------------------------- */
+
+typedef struct query_args {
+    VALUE sql;
+    VALUE options;
+    bool async, stream;
+} query_args;
+
+VALUE client_collect_result(command_t *cmd, VALUE query_options, bool stream)
+{
+    m2_conn *c = cmd->conn;
+    if (mysql_field_count(c->mysql) == 0) {
+        cmd->cl->affected_rows = mysql_affected_rows(c->mysql);
+        cmd->cl->has_affected_rows = true;
+        return Qnil;
+    }
+    if (stream) {
+        MYSQL_RES *res = m2_conn_use_result(c);
+        if (!res)
+            command_raise(cmd);
+        return result_new(cmd->self, c, res, true, query_options);
+    }
+    command_drive(cmd, m2_conn_store_result_start(c));
+    MYSQL_RES *res = c->ret_res;
+    if (!res)
+        command_raise(cmd);
+    res->handle = NULL; /* a stored result never reads from the connection again */
+    cmd->cl->affected_rows = mysql_affected_rows(c->mysql);
+    cmd->cl->has_affected_rows = true;
+    return result_new(cmd->self, c, res, false, query_options);
+}
+
+static VALUE query_body(command_t *cmd)
+{
+    query_args *q = cmd->data;
+    m2_conn *c = cmd->conn;
+    const char *sql = RSTRING_PTR(q->sql);
+    unsigned long len = RSTRING_LEN(q->sql);
+    if (q->async) {
+        command_drive(cmd, m2_conn_send_query_start(c, sql, len));
+        if (c->ret_int != 0)
+            command_raise(cmd);
+        cmd->keep_guard = true;
+        cmd->cl->async_pending = true;
+        rb_ivar_set(cmd->self, rb_intern("@async_query_options"), q->options);
+        return Qnil;
+    }
+    command_drive(cmd, m2_conn_real_query_start(c, sql, len));
+    if (c->ret_int != 0)
+        command_raise(cmd);
+    return client_collect_result(cmd, q->options, q->stream);
+}
+
+/*
+ * call-seq: client._query(sql, options) -> Mysql2::Result or nil
+ *
+ * Sends +sql+ (transcoded to the connection encoding) and reads its first result. +options+ is the merged
+ * query-options Hash (see Client#query); it is kept on the Result.
+ */
+static VALUE client_query(VALUE self, VALUE sql, VALUE options)
+{
+    client_t *cl = client_get(self);
+    Check_Type(options, T_HASH);
+    query_args q = {.options = options};
+    q.sql = rb_str_export_to_enc(StringValue(sql), cl->encoding);
+    q.async = RTEST(rb_hash_aref(options, sym_async));
+    q.stream = RTEST(rb_hash_aref(options, sym_stream));
+    VALUE result = client_command(self, "query", CMD_TIMED, query_body, &q);
+    RB_GC_GUARD(q.sql);
+    return result;
+}
+
+static VALUE async_result_body(command_t *cmd)
+{
+    m2_conn *c = cmd->conn;
+    command_drive(cmd, m2_conn_read_result_start(c));
+    if (c->ret_bool)
+        command_raise(cmd);
+    VALUE options = rb_ivar_get(cmd->self, rb_intern("@async_query_options"));
+    VALUE stream = NIL_P(options) ? Qfalse : rb_hash_aref(options, sym_stream);
+    return client_collect_result(cmd, NIL_P(options) ? rb_hash_new() : options, RTEST(stream));
+}
+
+/*
+ * call-seq: client.async_result -> Mysql2::Result or nil
+ *
+ * Waits for and returns the result of the last query(async: true); nil when none is pending.
+ */
+static VALUE client_async_result(VALUE self)
+{
+    client_t *cl = client_get(self);
+    if (!cl->async_pending || cl->guard != rb_fiber_current())
+        return Qnil;
+    return client_command(self, "async_result", CMD_ASYNC_RESULT | CMD_TIMED, async_result_body, NULL);
+}
+
+/* ---- simple commands ------------------------------------------------------------------------------------- */
+
+static VALUE ping_body(command_t *cmd)
+{
+    command_drive(cmd, m2_conn_ping_start(cmd->conn));
+    if (cmd->conn->ret_int != 0) {
+        m2_conn_check_lost(cmd->conn);
+        return Qfalse;
+    }
+    return Qtrue;
+}
+
+static VALUE ping_rescue(VALUE arg, VALUE error)
+{
+    (void)arg;
+    (void)error;
+    return Qfalse;
+}
+
+static VALUE ping_run(VALUE self)
+{
+    return client_command(self, "ping", 0, ping_body, NULL);
+}
+
+/*
+ * call-seq: client.ping -> true or false
+ *
+ * True when the server answered. False when the connection is closed, lost or unusable; never raises for that
+ * (it still raises when another fiber is using the connection).
+ */
+static VALUE client_ping(VALUE self)
+{
+    client_t *cl = client_get(self);
+    if (cl->conn->state == M2_STATE_CLOSED || cl->conn->cancelled)
+        return Qfalse;
+    if (!NIL_P(cl->guard) && cl->guard != rb_fiber_current() && RTEST(rb_fiber_alive_p(cl->guard)))
+        return ping_run(self); /* raises "in use" */
+    return rb_rescue2(ping_run, self, ping_rescue, Qnil, cMysql2Error, (VALUE)0);
+}
+
+static VALUE select_db_body(command_t *cmd)
+{
+    command_drive(cmd, m2_conn_select_db_start(cmd->conn, cmd->data));
+    if (cmd->conn->ret_int != 0)
+        command_raise(cmd);
+    return Qnil;
+}
+
+/*
+ * call-seq: client.select_db(name) -> name
+ */
+static VALUE client_select_db(VALUE self, VALUE name)
+{
+    VALUE db = rb_str_export_to_enc(StringValue(name), client_get(self)->encoding);
+    client_command(self, "select_db", 0, select_db_body, StringValueCStr(db));
+    RB_GC_GUARD(db);
+    return name;
+}
+
+static VALUE set_server_option_body(command_t *cmd)
+{
+    int option = *(int *)cmd->data;
+    command_drive(cmd, m2_conn_set_server_option_start(cmd->conn, (enum enum_mysql_set_option)option));
+    return cmd->conn->ret_int == 0 ? Qtrue : Qfalse;
+}
+
+/*
+ * call-seq: client.set_server_option(option) -> true or false
+ */
+static VALUE client_set_server_option(VALUE self, VALUE option)
+{
+    int opt = NUM2INT(option);
+    return client_command(self, "set_server_option", 0, set_server_option_body, &opt);
+}
+
+static VALUE next_result_body(command_t *cmd)
+{
+    command_drive(cmd, m2_conn_next_result_start(cmd->conn));
+    int ret = cmd->conn->ret_int;
+    if (ret > 0)
+        command_raise(cmd);
+    return ret == 0 ? Qtrue : Qfalse;
+}
+
+/*
+ * call-seq: client.next_result -> true or false
+ *
+ * Moves to the next result of a multi-statement query; raises the error of a failed statement.
+ */
+static VALUE client_next_result(VALUE self)
+{
+    return client_command(self, "next_result", 0, next_result_body, NULL);
+}
+
+static VALUE store_result_body(command_t *cmd)
+{
+    VALUE options = rb_ivar_get(cmd->self, rb_intern("@current_query_options"));
+    if (NIL_P(options))
+        options = rb_hash_new();
+    return client_collect_result(cmd, options, RTEST(rb_hash_aref(options, sym_stream)));
+}
+
+/*
+ * call-seq: client.store_result -> Mysql2::Result or nil
+ *
+ * The result of the current statement of a multi-statement query (after next_result).
+ */
+static VALUE client_store_result(VALUE self)
+{
+    return client_command(self, "store_result", 0, store_result_body, NULL);
+}
+
+/*
+ * call-seq: client.more_results? -> true or false
+ */
+static VALUE client_more_results_p(VALUE self)
+{
+    m2_conn *c = client_get(self)->conn;
+    return c->mysql && c->state == M2_STATE_READY && mysql_more_results(c->mysql) ? Qtrue : Qfalse;
+}
+
+/* ---- close, discard!, closed? ---------------------------------------------------------------------------- */
+
+static bool client_busy_elsewhere(client_t *cl)
+{
+    return !NIL_P(cl->guard) && cl->guard != rb_fiber_current() && RTEST(rb_fiber_alive_p(cl->guard));
+}
+
+/*
+ * call-seq: client.close -> nil
+ *
+ * Closes the connection; never raises, never waits for another command. Idle (or held by this fiber): says
+ * COM_QUIT and frees the session now. Busy in another fiber: shuts the socket down so that command ends at once
+ * with Mysql2::Error::ConnectionError; the session is freed when it unwinds. In a forked child: releases this
+ * process's copy of the socket only.
+ */
+static VALUE client_close(VALUE self)
+{
+    client_t *cl = client_get(self);
+    m2_conn *c = cl->conn;
+    cl->reconnect = false;
+    if (c->state == M2_STATE_CLOSED || c->cancelled)
+        return Qnil;
+    if (m2_conn_inherited(c)) {
+        m2_conn_discard(c, M2_STATE_CLOSED);
+    } else if (client_busy_elsewhere(cl)) {
+        m2_conn_cancel(c);
+        return Qnil;
+    } else if (c->op != M2_OP_NONE) {
+        m2_conn_discard(c, M2_STATE_CLOSED); /* re-entered from a wait of this fiber (trap, finalizer) */
+    } else {
+        m2_conn_close(c);
+    }
+    client_guard_release(cl);
+    return Qnil;
+}
+
+/*
+ * call-seq: client.discard! -> nil
+ *
+ * Drops the connection without speaking the protocol (no COM_QUIT, no TLS close_notify): for a connection
+ * inherited across fork, or one that must not say goodbye. Afterwards the client is closed.
+ */
+static VALUE client_discard_bang(VALUE self)
+{
+    client_t *cl = client_get(self);
+    m2_conn *c = cl->conn;
+    cl->reconnect = false;
+    if (c->state == M2_STATE_CLOSED || c->cancelled)
+        return Qnil;
+    if (!m2_conn_inherited(c) && client_busy_elsewhere(cl)) {
+        m2_conn_cancel(c);
+        return Qnil;
+    }
+    m2_conn_discard(c, M2_STATE_CLOSED);
+    client_guard_release(cl);
+    return Qnil;
+}
+
+/*
+ * call-seq: client.closed? -> true or false
+ */
+static VALUE client_closed_p(VALUE self)
+{
+    m2_conn *c = client_get(self)->conn;
+    return c->state == M2_STATE_READY && !c->cancelled ? Qfalse : Qtrue;
+}
+
+/* ---- accessors (no guard; never read a freed handle) ----------------------------------------------------- */
+
+static VALUE client_thread_id(VALUE self)
+{
+    return ULONG2NUM(mysql_thread_id(client_live_conn(self)->mysql));
+}
+
+static VALUE client_socket(VALUE self)
+{
+    return INT2NUM(m2_conn_socket(client_live_conn(self)));
+}
+
+static VALUE client_last_id(VALUE self)
+{
+    return ULL2NUM(mysql_insert_id(client_live_conn(self)->mysql));
+}
+
+static VALUE client_affected_rows(VALUE self)
+{
+    client_live_conn(self);
+    client_t *cl = client_get(self);
+    if (!cl->has_affected_rows)
+        m2r_raise(cMysql2Error, "affected_rows is not available before the first query");
+    return ULL2NUM(cl->affected_rows);
+}
+
+static VALUE client_warning_count(VALUE self)
+{
+    return UINT2NUM(mysql_warning_count(client_live_conn(self)->mysql));
+}
+
+static VALUE client_server_info(VALUE self)
+{
+    m2_conn *c = client_live_conn(self);
+    VALUE info = rb_hash_new();
+    rb_hash_aset(info, ID2SYM(rb_intern("id")), ULONG2NUM(mysql_get_server_version(c->mysql)));
+    VALUE version = rb_enc_str_new_cstr(mysql_get_server_info(c->mysql), client_get(self)->encoding);
+    rb_hash_aset(info, ID2SYM(rb_intern("version")), version);
+    return info;
+}
+
+static VALUE client_info_string(VALUE self)
+{
+    const char *info = mysql_info(client_live_conn(self)->mysql);
+    return info ? rb_utf8_str_new_cstr(info) : Qnil;
+}
+
+static VALUE client_encoding(VALUE self)
+{
+    return rb_enc_from_encoding(client_get(self)->encoding);
+}
+
+static VALUE client_automatic_close_p(VALUE self)
+{
+    return client_get(self)->automatic_close ? Qtrue : Qfalse;
+}
+
+static VALUE client_set_automatic_close(VALUE self, VALUE value)
+{
+    client_get(self)->automatic_close = RTEST(value);
+    return value;
+}
+
+static VALUE client_escape(VALUE self, VALUE str)
+{
+    m2_conn *c = client_live_conn(self);
+    VALUE src = rb_str_export_to_enc(StringValue(str), client_get(self)->encoding);
+    long len = RSTRING_LEN(src);
+    VALUE out = rb_str_new(NULL, len * 2 + 1);
+    unsigned long n = mysql_real_escape_string(c->mysql, RSTRING_PTR(out), RSTRING_PTR(src), len);
+    if (n == (unsigned long)-1)
+        m2r_raise(cMysql2Error, "escape failed: the connection's SQL mode does not allow backslash escapes");
+    if ((long)n == len && memcmp(RSTRING_PTR(out), RSTRING_PTR(src), len) == 0)
+        return src;
+    rb_str_set_len(out, n);
+    rb_enc_copy(out, src);
+    return out;
+}
+
+static VALUE client_s_info(VALUE klass)
+{
+    (void)klass;
+    VALUE info = rb_hash_new();
+    rb_hash_aset(info, ID2SYM(rb_intern("id")), ULONG2NUM(mysql_get_client_version()));
+    rb_hash_aset(info, ID2SYM(rb_intern("version")), rb_usascii_str_new_cstr(mysql_get_client_info()));
+    rb_hash_aset(info, ID2SYM(rb_intern("header_version")), rb_usascii_str_new_cstr(MARIADB_CLIENT_VERSION_STR));
+    return info;
+}
+
+void init_mysql2_client(void)
+{
+    cMysql2Client = rb_define_class_under(mMysql2, "Client", rb_cObject);
+    rb_define_alloc_func(cMysql2Client, client_alloc);
+    rb_define_singleton_method(cMysql2Client, "info", client_s_info, 0);
+
+    rb_define_private_method(cMysql2Client, "_query", client_query, 2);
+    rb_define_method(cMysql2Client, "async_result", client_async_result, 0);
+    rb_define_method(cMysql2Client, "ping", client_ping, 0);
+    rb_define_method(cMysql2Client, "select_db", client_select_db, 1);
+    rb_define_method(cMysql2Client, "set_server_option", client_set_server_option, 1);
+    rb_define_method(cMysql2Client, "next_result", client_next_result, 0);
+    rb_define_method(cMysql2Client, "store_result", client_store_result, 0);
+    rb_define_method(cMysql2Client, "more_results?", client_more_results_p, 0);
+    rb_define_method(cMysql2Client, "close", client_close, 0);
+    rb_define_method(cMysql2Client, "discard!", client_discard_bang, 0);
+    rb_define_method(cMysql2Client, "closed?", client_closed_p, 0);
+
+    rb_define_method(cMysql2Client, "thread_id", client_thread_id, 0);
+    rb_define_method(cMysql2Client, "socket", client_socket, 0);
+    rb_define_method(cMysql2Client, "last_id", client_last_id, 0);
+    rb_define_method(cMysql2Client, "affected_rows", client_affected_rows, 0);
+    rb_define_method(cMysql2Client, "warning_count", client_warning_count, 0);
+    rb_define_method(cMysql2Client, "server_info", client_server_info, 0);
+    rb_define_method(cMysql2Client, "query_info_string", client_info_string, 0);
+    rb_define_method(cMysql2Client, "encoding", client_encoding, 0);
+    rb_define_method(cMysql2Client, "automatic_close?", client_automatic_close_p, 0);
+    rb_define_method(cMysql2Client, "automatic_close=", client_set_automatic_close, 1);
+    rb_define_method(cMysql2Client, "escape", client_escape, 1);
+
+    id_async = rb_intern("async");
+    id_stream = rb_intern("stream");
+    sym_async = ID2SYM(id_async);
+    sym_stream = ID2SYM(id_stream);
+}

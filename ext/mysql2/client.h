@@ -1,0 +1,76 @@
+/*
+ * client.h: the Mysql2::Client struct and the command chokepoint shared by client*.c and result.c.
+ */
+#ifndef MYSQL2_CLIENT_H
+#define MYSQL2_CLIENT_H
+
+#include "mysql2_ext.h"
+
+typedef struct client {
+    m2_conn *conn;         /* one reference, dropped by the GC free */
+    VALUE io;              /* IO over the socket of session `io_session` (autoclose off), or Qnil */
+    uint64_t io_session;
+    VALUE guard;           /* the Fiber that owns the connection during a command, or Qnil */
+    bool async_pending;    /* query(async: true) sent: the guard stays with its fiber until async_result */
+    bool reconnect;        /* reconnect when the session was lost (never after close) */
+    bool automatic_close;
+    double query_timeout;  /* seconds; 0 = none */
+    rb_encoding *encoding; /* the connection's character set as a Ruby encoding */
+    uint64_t affected_rows;
+    bool has_affected_rows;
+} client_t;
+
+client_t *client_get(VALUE self);
+/* Frees the guard (and forgets a pending async query). */
+void client_guard_release(client_t *cl);
+
+/* Flags for client_command(). */
+enum {
+    CMD_ASYNC_RESULT = 1, /* async_result: continues the exchange started by query(async: true) */
+    CMD_STREAM_FETCH = 2, /* a row fetch of the open stream: do not drain it first */
+    CMD_NO_RECONNECT = 4, /* connect itself */
+    CMD_TIMED = 8         /* subject to :query_timeout */
+};
+
+typedef struct command command_t;
+typedef VALUE (*command_body)(command_t *cmd);
+
+struct command {
+    VALUE self; /* the Client */
+    client_t *cl;
+    m2_conn *conn;
+    const char *name; /* for messages: "query", "ping", ... */
+    int flags;
+    command_body body;
+    void *data;        /* the body's arguments */
+    bool keep_guard;   /* set by the body: the exchange continues in a later command (async query) */
+    double timeout;    /* :query_timeout for this command (seconds, 0 = none) */
+    double deadline;   /* monotonic time when :query_timeout expires (0 = none) */
+    bool killed;       /* KILL QUERY was sent after the deadline */
+};
+
+/*
+ * The chokepoint: every command passes through here. Claims the guard (raising "in use" errors), refuses or
+ * reconnects a closed, lost or inherited connection, does the deferred work (drains an abandoned stream, closes
+ * statements queued by GC), then runs body(cmd) under rb_ensure. The ensure releases the guard on every exit path
+ * and, if the body left an exchange unfinished (an interrupt or exception during a wait), tears the session down
+ * (the next command raises "MySQL client is not connected", or reconnects).
+ */
+VALUE client_command(VALUE self, const char *name, int flags, command_body body, void *data);
+
+/* Inside a body: drives the operation that m2_conn_*_start returned `status` for until it finishes, waiting on the
+ * socket through the wait primitive (threads and fibers run meanwhile; interrupts raise from here). */
+void command_drive(command_t *cmd, int status);
+/* Inside a body: connects (or reconnects) with the stored parameters; raises ConnectionError on failure. */
+void command_connect(command_t *cmd);
+/* Inside a body, after an operation failed: raises the right error (closed during the command, lost connection,
+ * timeout, or the server's error), tearing a broken session down first. */
+NORETURN(void command_raise(command_t *cmd));
+
+/* Reads the result of the query just sent (buffered or streaming) into a Mysql2::Result, or nil. */
+VALUE client_collect_result(command_t *cmd, VALUE query_options, bool stream);
+
+/* result.c */
+VALUE result_new(VALUE client, m2_conn *conn, MYSQL_RES *res, bool streaming, VALUE query_options);
+
+#endif

@@ -1,0 +1,336 @@
+/*
+ * client_command.c: the command chokepoint and the one wait primitive (doc/adr/0001-connection-engine.md).
+ *
+ * Everything here runs with the GVL held. The only place that gives it up is wait_socket(), through rb_io_wait:
+ * without a Fiber scheduler it releases the GVL and polls (interruptible by Thread#raise/kill and Timeout); under a
+ * scheduler it yields the fiber to the scheduler's io_wait.
+ */
+#include "client.h"
+
+#include <string.h>
+
+static ID id_autoclose_set;
+
+/* Grace period after KILL QUERY for the server's "interrupted" reply before the session is given up. */
+#define KILL_GRACE_SECONDS 2.0
+/* Upper bound for a side connection that sends KILL. */
+#define SIDE_CONNECTION_SECONDS 5.0
+
+/* ---- the wait primitive ---------------------------------------------------------------------------------- */
+
+/* Returns an IO over the socket of the current session, cached in *io (created with autoclose off: the library
+ * owns the descriptor). `owner` is the object that references *io (for the write barrier), or Qnil. */
+static VALUE socket_io(m2_conn *conn, VALUE owner, VALUE *io, uint64_t *io_session)
+{
+    if (NIL_P(*io) || *io_session != conn->session) {
+        int fd = m2_conn_socket(conn);
+        if (fd < 0)
+            m2r_raise_not_connected();
+        VALUE new_io = rb_io_fdopen(fd, O_RDWR, NULL);
+        rb_funcall(new_io, id_autoclose_set, 1, Qfalse);
+        if (NIL_P(owner))
+            *io = new_io;
+        else
+            RB_OBJ_WRITE(owner, io, new_io);
+        *io_session = conn->session;
+    }
+    return *io;
+}
+
+static VALUE io_events(int status)
+{
+    int events = 0;
+    if (status & M2_WAIT_READ)
+        events |= RUBY_IO_READABLE;
+    if (status & M2_WAIT_WRITE)
+        events |= RUBY_IO_WRITABLE;
+    if (status & M2_WAIT_EXCEPT)
+        events |= RUBY_IO_PRIORITY;
+    return INT2NUM(events);
+}
+
+static int ready_mask(VALUE events)
+{
+    int ev = NUM2INT(events), ready = 0;
+    if (ev & RUBY_IO_READABLE)
+        ready |= M2_WAIT_READ;
+    if (ev & RUBY_IO_WRITABLE)
+        ready |= M2_WAIT_WRITE;
+    if (ev & RUBY_IO_PRIORITY)
+        ready |= M2_WAIT_EXCEPT;
+    return ready;
+}
+
+/*
+ * The wait primitive: waits until the socket is ready as `status` asks, the library's own timeout passes
+ * (M2_WAIT_TIMEOUT) or `deadline` (monotonic seconds, 0 = none) passes. Returns the ready mask for m2_conn_cont,
+ * or -1 when `deadline` passed first. Raises whatever interrupts the wait (Thread#raise, kill, Timeout).
+ */
+static int wait_socket(m2_conn *conn, VALUE io, int status, double deadline)
+{
+    double timeout = -1;
+    bool by_deadline = false;
+    if (status & M2_WAIT_TIMEOUT)
+        timeout = m2_conn_timeout_ms(conn) / 1000.0;
+    if (deadline > 0) {
+        double left = deadline - m2r_now();
+        if (left <= 0)
+            return -1;
+        if (timeout < 0 || left < timeout) {
+            timeout = left;
+            by_deadline = true;
+        }
+    }
+    VALUE events = io_events(status);
+    if (NUM2INT(events) == 0) { /* nothing to wait for but the clock */
+        rb_thread_wait_for(rb_time_interval(DBL2NUM(timeout < 0 ? 0 : timeout)));
+        return by_deadline ? -1 : M2_WAIT_TIMEOUT;
+    }
+    VALUE ready = rb_io_wait(io, events, timeout < 0 ? Qnil : DBL2NUM(timeout));
+    if (!RTEST(ready))
+        return by_deadline ? -1 : M2_WAIT_TIMEOUT;
+    return ready_mask(ready);
+}
+
+/* ---- side connections (KILL) ----------------------------------------------------------------------------- */
+
+typedef struct side_kill {
+    m2_conn *conn; /* owned: released by side_kill_cleanup */
+    VALUE io;
+    uint64_t io_session;
+    char sql[64];
+} side_kill;
+
+static void side_drive(side_kill *sk, int status, double deadline)
+{
+    while (status != 0) {
+        int ready = wait_socket(sk->conn, socket_io(sk->conn, Qnil, &sk->io, &sk->io_session), status, deadline);
+        if (ready < 0) {
+            m2_conn_abort(sk->conn);
+            return;
+        }
+        status = m2_conn_cont(sk->conn, ready);
+    }
+}
+
+static VALUE side_kill_run(VALUE arg)
+{
+    side_kill *sk = (side_kill *)arg;
+    double deadline = m2r_now() + SIDE_CONNECTION_SECONDS;
+    side_drive(sk, m2_conn_connect_start(sk->conn), deadline);
+    if (sk->conn->state != M2_STATE_READY)
+        return Qfalse;
+    side_drive(sk, m2_conn_real_query_start(sk->conn, sk->sql, strlen(sk->sql)), deadline);
+    if (sk->conn->state == M2_STATE_READY && sk->conn->op == M2_OP_NONE)
+        m2_conn_close(sk->conn);
+    return Qtrue;
+}
+
+static VALUE side_kill_cleanup(VALUE arg)
+{
+    side_kill *sk = (side_kill *)arg;
+    m2_conn_release(sk->conn);
+    RB_GC_GUARD(sk->io);
+    return Qnil;
+}
+
+/* Sends `KILL [QUERY] <id>` from a short-lived connection with the same options as `like`. Waits through the wait
+ * primitive; gives up silently after SIDE_CONNECTION_SECONDS. The side connection is always released. */
+static void side_kill_send(const m2_conn *like, unsigned long thread_id, bool query_only)
+{
+    side_kill sk = {.io = Qnil};
+    snprintf(sk.sql, sizeof(sk.sql), "KILL %s%lu", query_only ? "QUERY " : "", thread_id);
+    sk.conn = m2_conn_new_like(like);
+    if (!sk.conn)
+        return;
+    rb_ensure(side_kill_run, (VALUE)&sk, side_kill_cleanup, (VALUE)&sk);
+}
+
+typedef struct orphan_kill {
+    m2_conn *like; /* a reference, released by the thread */
+    unsigned long thread_id;
+} orphan_kill;
+
+static VALUE orphan_kill_run(void *arg)
+{
+    orphan_kill *ok = arg;
+    side_kill_send(ok->like, ok->thread_id, false);
+    return Qnil;
+}
+
+static VALUE orphan_kill_thread(void *arg)
+{
+    orphan_kill *ok = arg;
+    int state = 0;
+    rb_protect((VALUE(*)(VALUE))orphan_kill_run, (VALUE)ok, &state);
+    m2_conn_release(ok->like);
+    xfree(ok);
+    if (state)
+        rb_set_errinfo(Qnil);
+    return Qnil;
+}
+
+/* After an interrupted query on a client with :query_timeout: kill the server-side session from a background
+ * thread, so the interrupted thread is free at once and the orphaned query stops. */
+static void orphan_kill_spawn(m2_conn *conn, unsigned long thread_id)
+{
+    orphan_kill *ok = ALLOC(orphan_kill);
+    ok->like = conn;
+    ok->thread_id = thread_id;
+    m2_conn_retain(conn);
+    rb_thread_create(orphan_kill_thread, ok);
+}
+
+/* ---- the chokepoint -------------------------------------------------------------------------------------- */
+
+static void guard_claim(command_t *cmd)
+{
+    client_t *cl = cmd->cl;
+    VALUE fiber = rb_fiber_current();
+    if (NIL_P(cl->guard)) {
+        RB_OBJ_WRITE(cmd->self, &cl->guard, fiber);
+        return;
+    }
+    if (cl->guard == fiber) {
+        if ((cmd->flags & CMD_ASYNC_RESULT) && cl->async_pending)
+            return;
+        m2r_raise(cMysql2Error, "This connection is still waiting for a result, try again once you have the result");
+    }
+    if (RTEST(rb_fiber_alive_p(cl->guard)))
+        rb_raise(cMysql2Error, "This connection is in use by: %" PRIsVALUE, rb_inspect(cl->guard));
+    RB_OBJ_WRITE(cmd->self, &cl->guard, fiber); /* the holder died without releasing: take over */
+    cl->async_pending = false;
+}
+
+void client_guard_release(client_t *cl)
+{
+    cl->guard = Qnil;
+    cl->async_pending = false;
+}
+
+void command_connect(command_t *cmd)
+{
+    command_drive(cmd, m2_conn_connect_start(cmd->conn));
+    if (cmd->conn->state != M2_STATE_READY)
+        command_raise(cmd);
+}
+
+/* The session cannot be used as it is: raise, or reconnect when that is asked for and allowed. */
+static void ensure_connected(command_t *cmd)
+{
+    m2_conn *c = cmd->conn;
+    if (m2_conn_inherited(c)) {
+        m2_conn_discard(c, M2_STATE_LOST); /* releases only this process's copy of the socket */
+        if (!cmd->cl->reconnect)
+            rb_raise(cMysql2ConnectionError,
+                     "This connection was inherited across fork() and must be reopened in this process "
+                     "(connected in pid %d, now pid %d)",
+                     (int)c->owner_pid, (int)getpid());
+    }
+    if (c->state == M2_STATE_READY || (cmd->flags & CMD_NO_RECONNECT))
+        return;
+    if (c->state == M2_STATE_CLOSED || !cmd->cl->reconnect)
+        m2r_raise_not_connected();
+    command_connect(cmd);
+}
+
+/* Deferred work queued by GC or by an abandoned stream, done before the command speaks. */
+static void run_deferred(command_t *cmd)
+{
+    m2_conn *c = cmd->conn;
+    if (c->stream && !(cmd->flags & CMD_STREAM_FETCH)) {
+        command_drive(cmd, m2_conn_free_result_start(c, c->stream));
+        c->stream = NULL;
+    }
+    for (MYSQL_STMT *s; c->state == M2_STATE_READY && (s = m2_conn_pop_pending_stmt(c));)
+        command_drive(cmd, m2_conn_stmt_close_start(c, s));
+}
+
+static VALUE command_run(VALUE arg)
+{
+    command_t *cmd = (command_t *)arg;
+    ensure_connected(cmd);
+    run_deferred(cmd);
+    if (cmd->timeout > 0)
+        cmd->deadline = m2r_now() + cmd->timeout;
+    return cmd->body(cmd);
+}
+
+static VALUE command_end(VALUE arg)
+{
+    command_t *cmd = (command_t *)arg;
+    m2_conn *c = cmd->conn;
+    if (c->cancelled) {
+        m2_conn_discard(c, M2_STATE_CLOSED); /* close() came from another fiber during the command */
+    } else if (c->op != M2_OP_NONE) {        /* unwound out of a wait: the exchange is half done */
+        unsigned long id = c->mysql ? mysql_thread_id(c->mysql) : 0;
+        bool kill = c->op != M2_OP_CONNECT && cmd->cl->query_timeout > 0 && id != 0 && !m2_conn_inherited(c);
+        m2_conn_abort(c);
+        if (kill)
+            orphan_kill_spawn(c, id);
+    }
+    if (!cmd->keep_guard || c->state != M2_STATE_READY)
+        client_guard_release(cmd->cl);
+    return Qnil;
+}
+
+VALUE client_command(VALUE self, const char *name, int flags, command_body body, void *data)
+{
+    client_t *cl = client_get(self);
+    command_t cmd = {.self = self, .cl = cl, .conn = cl->conn, .name = name, .flags = flags, .body = body,
+                     .data = data};
+    if (flags & CMD_TIMED)
+        cmd.timeout = cl->query_timeout;
+    if (cl->conn->state == M2_STATE_CLOSED && !(flags & CMD_NO_RECONNECT))
+        m2r_raise_not_connected();
+    guard_claim(&cmd);
+    return rb_ensure(command_run, (VALUE)&cmd, command_end, (VALUE)&cmd);
+}
+
+/* :query_timeout passed during `cmd`: KILL QUERY from a side connection, then allow a grace period for the
+ * server's "interrupted" reply, which keeps the session usable. */
+static void command_deadline_passed(command_t *cmd)
+{
+    if (cmd->killed)
+        rb_raise(cMysql2TimeoutError, "Query exceeded :query_timeout of %g seconds and the server did not stop it",
+                 cmd->timeout);
+    cmd->killed = true;
+    side_kill_send(cmd->conn, mysql_thread_id(cmd->conn->mysql), true);
+    cmd->deadline = m2r_now() + KILL_GRACE_SECONDS;
+}
+
+void command_drive(command_t *cmd, int status)
+{
+    m2_conn *c = cmd->conn;
+    while (status != 0) {
+        VALUE io = socket_io(c, cmd->self, &cmd->cl->io, &cmd->cl->io_session);
+        int ready = wait_socket(c, io, status, cmd->deadline);
+        if (m2_conn_inherited(c)) /* the process forked while this fiber waited */
+            rb_raise(cMysql2ConnectionError, "This connection was inherited across fork() during %s", cmd->name);
+        if (ready < 0) {
+            command_deadline_passed(cmd);
+            continue;
+        }
+        status = m2_conn_cont(c, ready);
+    }
+}
+
+void command_raise(command_t *cmd)
+{
+    m2_conn *c = cmd->conn;
+    if (c->cancelled) {
+        m2_conn_discard(c, M2_STATE_CLOSED);
+        rb_raise(cMysql2ConnectionError, "MySQL client was closed while the command (%s) was in progress",
+                 cmd->name);
+    }
+    if (cmd->killed)
+        rb_raise(cMysql2TimeoutError, "Query exceeded :query_timeout of %g seconds and was killed (%s)",
+                 cmd->timeout, m2_conn_error(c));
+    m2_conn_check_lost(c);
+    m2r_raise_conn_error(c);
+}
+
+void init_mysql2_client_command(void)
+{
+    id_autoclose_set = rb_intern("autoclose=");
+}

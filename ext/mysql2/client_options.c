@@ -1,0 +1,189 @@
+/*
+ * client_options.c: the private option setters that Mysql2::Client#initialize calls before connecting, and the
+ * private connect. Every option goes through m2_conn_set_option, which also records it for reconnect and for
+ * side connections.
+ */
+#include "client.h"
+
+#include <string.h>
+
+typedef struct charset_map {
+    const char *mysql_name;
+    const char *ruby_name;
+} charset_map;
+
+/* MySQL character set names and their Ruby encodings. (The complete table arrives with the Client issue.) */
+static const charset_map charsets[] = {
+    {"utf8mb4", "UTF-8"}, {"utf8", "UTF-8"},           {"utf8mb3", "UTF-8"},   {"latin1", "ISO-8859-1"},
+    {"binary", "ASCII-8BIT"}, {"ascii", "US-ASCII"},   {"ucs2", "UTF-16BE"},   {"utf16", "UTF-16"},
+    {"utf32", "UTF-32"},      {"sjis", "Shift_JIS"},   {"cp932", "Windows-31J"}, {"ujis", "EUC-JP"},
+    {"eucjpms", "eucJP-ms"},  {"gbk", "GBK"},          {"gb2312", "GB2312"},   {"big5", "Big5"},
+    {"euckr", "EUC-KR"},      {"latin2", "ISO-8859-2"}, {"cp1250", "Windows-1250"},
+    {"cp1251", "Windows-1251"}, {"cp1256", "Windows-1256"}, {"cp1257", "Windows-1257"},
+    {"greek", "ISO-8859-7"},  {"hebrew", "ISO-8859-8"}, {"latin5", "ISO-8859-9"}, {"latin7", "ISO-8859-13"},
+    {"koi8r", "KOI8-R"},      {"koi8u", "KOI8-U"},     {"cp850", "CP850"},     {"cp852", "CP852"},
+    {"cp866", "IBM866"},      {"macce", "macCentEuro"}, {"macroman", "macRoman"}, {"tis620", "TIS-620"},
+    {"gb18030", "GB18030"},
+};
+
+static client_t *client_unconnected(VALUE self)
+{
+    client_t *cl = client_get(self);
+    if (cl->conn->state == M2_STATE_READY)
+        m2r_raise(cMysql2Error, "MySQL connection is already open");
+    return cl;
+}
+
+static void set_option(VALUE self, enum mysql_option option, m2_arg kind, unsigned int value, const char *s1,
+                       const char *s2)
+{
+    int rc = m2_conn_set_option(client_unconnected(self)->conn, option, kind, value, s1, s2);
+    if (rc < 0)
+        rb_raise(rb_eNoMemError, "failed to store a MySQL client option");
+    if (rc > 0)
+        m2r_raise(cMysql2Error, "the MySQL client library refused option %d", (int)option);
+}
+
+static unsigned int timeout_value(VALUE value, const char *name)
+{
+    long seconds = NUM2LONG(value);
+    if (seconds < 0)
+        m2r_raise(cMysql2Error, "%s must be a positive integer, you passed %ld", name, seconds);
+    if (seconds > (long)UINT_MAX)
+        rb_raise(rb_eArgError, "%s is too large: %ld", name, seconds);
+    return (unsigned int)seconds;
+}
+
+static VALUE client_set_connect_timeout(VALUE self, VALUE value)
+{
+    set_option(self, MYSQL_OPT_CONNECT_TIMEOUT, M2_ARG_UINT, timeout_value(value, "connect_timeout"), NULL, NULL);
+    return value;
+}
+
+static VALUE client_set_read_timeout(VALUE self, VALUE value)
+{
+    set_option(self, MYSQL_OPT_READ_TIMEOUT, M2_ARG_UINT, timeout_value(value, "read_timeout"), NULL, NULL);
+    return value;
+}
+
+static VALUE client_set_write_timeout(VALUE self, VALUE value)
+{
+    set_option(self, MYSQL_OPT_WRITE_TIMEOUT, M2_ARG_UINT, timeout_value(value, "write_timeout"), NULL, NULL);
+    return value;
+}
+
+static VALUE client_set_local_infile(VALUE self, VALUE value)
+{
+    set_option(self, MYSQL_OPT_LOCAL_INFILE, M2_ARG_UINT, RTEST(value) ? 1 : 0, NULL, NULL);
+    return value;
+}
+
+static VALUE client_set_init_command(VALUE self, VALUE value)
+{
+    set_option(self, MYSQL_INIT_COMMAND, M2_ARG_STR, 0, StringValueCStr(value), NULL);
+    return value;
+}
+
+/* call-seq: client.reconnect = bool
+ * Reconnect (and re-run init_command) before the next command when the session was lost; never after close. */
+static VALUE client_set_reconnect(VALUE self, VALUE value)
+{
+    client_get(self)->reconnect = RTEST(value);
+    return value;
+}
+
+/* call-seq: client.query_timeout = seconds or nil
+ * A wall-clock bound for each query: when it passes, KILL QUERY is sent from a side connection and the query
+ * raises Mysql2::Error::TimeoutError. Also kills the server-side query when a query is interrupted. */
+static VALUE client_set_query_timeout(VALUE self, VALUE value)
+{
+    double seconds = NIL_P(value) ? 0 : NUM2DBL(value);
+    if (seconds < 0 || seconds != seconds)
+        rb_raise(rb_eArgError, "query_timeout must be a positive number of seconds, you passed %" PRIsVALUE,
+                 rb_inspect(value));
+    client_get(self)->query_timeout = seconds;
+    return value;
+}
+
+static VALUE client_query_timeout(VALUE self)
+{
+    double seconds = client_get(self)->query_timeout;
+    return seconds > 0 ? DBL2NUM(seconds) : Qnil;
+}
+
+static VALUE client_set_charset_name(VALUE self, VALUE value)
+{
+    const char *name = StringValueCStr(value);
+    for (size_t i = 0; i < sizeof(charsets) / sizeof(charsets[0]); i++) {
+        if (strcasecmp(charsets[i].mysql_name, name) != 0)
+            continue;
+        int index = rb_enc_find_index(charsets[i].ruby_name);
+        if (index < 0)
+            break;
+        set_option(self, MYSQL_SET_CHARSET_NAME, M2_ARG_STR, 0, charsets[i].mysql_name, NULL);
+        client_get(self)->encoding = rb_enc_from_index(index);
+        return value;
+    }
+    rb_raise(cMysql2Error, "Unsupported charset: '%" PRIsVALUE "'", rb_inspect(value));
+}
+
+static char *optional_cstr(VALUE s)
+{
+    return NIL_P(s) ? NULL : StringValueCStr(s);
+}
+
+static VALUE connect_body(command_t *cmd)
+{
+    m2_params *p = cmd->data;
+    if (m2_conn_set_params(cmd->conn, p) != 0)
+        rb_raise(rb_eNoMemError, "failed to store the connection parameters");
+    command_connect(cmd);
+    return Qnil;
+}
+
+/*
+ * call-seq: client.connect(user, pass, host, port, database, socket, flags, conn_attrs, tls_sni_name) -> nil
+ *
+ * Private. Connects with the options set so far; waits through the wait primitive (other threads and fibers run).
+ * Raises Mysql2::Error::ConnectionError (with the server's error number) when it fails.
+ */
+static VALUE client_connect(VALUE self, VALUE user, VALUE pass, VALUE host, VALUE port, VALUE database,
+                            VALUE socket, VALUE flags, VALUE conn_attrs, VALUE tls_sni_name)
+{
+    (void)conn_attrs;
+    (void)tls_sni_name;
+    client_unconnected(self);
+    m2_params p = {.user = optional_cstr(user), .password = optional_cstr(pass), .host = optional_cstr(host),
+                   .database = optional_cstr(database), .socket = optional_cstr(socket)};
+    p.port = NIL_P(port) ? 0 : NUM2UINT(port);
+    p.flags = NIL_P(flags) ? 0 : NUM2ULONG(flags);
+    client_command(self, "connect", CMD_NO_RECONNECT, connect_body, &p);
+    return Qnil;
+}
+
+static VALUE client_connect_m(int argc, VALUE *argv, VALUE self)
+{
+    rb_check_arity(argc, 9, 9);
+    return client_connect(self, argv[0], argv[1], argv[2], argv[3], argv[4], argv[5], argv[6], argv[7], argv[8]);
+}
+
+static VALUE client_initialize_ext(VALUE self)
+{
+    client_get(self);
+    return Qnil;
+}
+
+void init_mysql2_client_options(void)
+{
+    rb_define_private_method(cMysql2Client, "initialize_ext", client_initialize_ext, 0);
+    rb_define_private_method(cMysql2Client, "connect_timeout=", client_set_connect_timeout, 1);
+    rb_define_private_method(cMysql2Client, "read_timeout=", client_set_read_timeout, 1);
+    rb_define_private_method(cMysql2Client, "write_timeout=", client_set_write_timeout, 1);
+    rb_define_private_method(cMysql2Client, "local_infile=", client_set_local_infile, 1);
+    rb_define_private_method(cMysql2Client, "init_command=", client_set_init_command, 1);
+    rb_define_private_method(cMysql2Client, "charset_name=", client_set_charset_name, 1);
+    rb_define_private_method(cMysql2Client, "connect", client_connect_m, -1);
+    rb_define_method(cMysql2Client, "reconnect=", client_set_reconnect, 1);
+    rb_define_method(cMysql2Client, "query_timeout=", client_set_query_timeout, 1);
+    rb_define_method(cMysql2Client, "query_timeout", client_query_timeout, 0);
+}

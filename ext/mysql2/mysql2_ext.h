@@ -1,0 +1,33 @@
+/*
+ * Umbrella header of the Ruby binding: Ruby, the pure-C connection layer, the class objects and the shared helpers.
+ * Compatibility shims (if any are ever needed) go here and nowhere else.
+ */
+#ifndef MYSQL2_EXT_H
+#define MYSQL2_EXT_H
+
+#include <ruby.h>
+#include <ruby/encoding.h>
+#include <ruby/io.h>
+#include <ruby/thread.h>
+
+#include "m2_conn.h"
+
+extern VALUE mMysql2, cMysql2Client, cMysql2Result, cMysql2Error, cMysql2ConnectionError, cMysql2TimeoutError;
+
+void init_mysql2_error(void);
+void init_mysql2_client(void);
+void init_mysql2_client_options(void);
+void init_mysql2_client_command(void);
+void init_mysql2_result(void);
+
+/* error.c: every raise goes through these. Messages are UTF-8; error_number/sql_state are nil unless given. */
+NORETURN(void m2r_raise(VALUE klass, const char *fmt, ...)) RUBY_ATTR_FORMAT(printf, 2, 3);
+/* Raises the error captured on `conn` by its last operation, as Mysql2::Error.new_with_args (the subclass comes
+ * from the error number). */
+NORETURN(void m2r_raise_conn_error(const m2_conn *conn));
+NORETURN(void m2r_raise_not_connected(void));
+
+/* Monotonic clock in seconds. */
+double m2r_now(void);
+
+#endif
