@@ -65,7 +65,7 @@ void command_drive(command_t *cmd, int status);
 void command_connect(command_t *cmd);
 /* Inside a body, after an operation failed: raises the right error (closed during the command, lost connection,
  * timeout, or the server's error), tearing a broken session down first. */
-NORETURN(void command_raise(command_t *cmd));
+void command_raise(command_t *cmd) __attribute__((noreturn));
 
 /* Reads the result of the query just sent (buffered or streaming) into a Mysql2::Result, or nil. */
 VALUE client_collect_result(command_t *cmd, VALUE query_options, bool stream);

@@ -7,6 +7,7 @@
  */
 #include "client.h"
 
+#include <fcntl.h>
 #include <string.h>
 
 static ID id_autoclose_set;
@@ -151,9 +152,9 @@ typedef struct orphan_kill {
     unsigned long thread_id;
 } orphan_kill;
 
-static VALUE orphan_kill_run(void *arg)
+static VALUE orphan_kill_run(VALUE arg)
 {
-    orphan_kill *ok = arg;
+    orphan_kill *ok = (orphan_kill *)arg;
     side_kill_send(ok->like, ok->thread_id, false);
     return Qnil;
 }
@@ -162,7 +163,7 @@ static VALUE orphan_kill_thread(void *arg)
 {
     orphan_kill *ok = arg;
     int state = 0;
-    rb_protect((VALUE(*)(VALUE))orphan_kill_run, (VALUE)ok, &state);
+    rb_protect(orphan_kill_run, (VALUE)ok, &state);
     m2_conn_release(ok->like);
     xfree(ok);
     if (state)
@@ -256,19 +257,26 @@ static VALUE command_run(VALUE arg)
     return cmd->body(cmd);
 }
 
+/* Tears down a session whose exchange was left half done (an interrupt, or close() from another fiber). When
+ * :query_timeout is set, the server-side session is killed too, from a background thread. */
+static void command_abandon(command_t *cmd, m2_state final_state)
+{
+    m2_conn *c = cmd->conn;
+    unsigned long id = c->mysql ? mysql_thread_id(c->mysql) : 0;
+    bool kill = (cmd->flags & CMD_TIMED) && cmd->cl->query_timeout > 0 && id != 0 && !m2_conn_inherited(c);
+    m2_conn_discard(c, final_state);
+    if (kill)
+        orphan_kill_spawn(c, id);
+}
+
 static VALUE command_end(VALUE arg)
 {
     command_t *cmd = (command_t *)arg;
     m2_conn *c = cmd->conn;
-    if (c->cancelled) {
-        m2_conn_discard(c, M2_STATE_CLOSED); /* close() came from another fiber during the command */
-    } else if (c->op != M2_OP_NONE) {        /* unwound out of a wait: the exchange is half done */
-        unsigned long id = c->mysql ? mysql_thread_id(c->mysql) : 0;
-        bool kill = c->op != M2_OP_CONNECT && cmd->cl->query_timeout > 0 && id != 0 && !m2_conn_inherited(c);
-        m2_conn_abort(c);
-        if (kill)
-            orphan_kill_spawn(c, id);
-    }
+    if (c->cancelled)
+        command_abandon(cmd, M2_STATE_CLOSED); /* close() came from another fiber during the command */
+    else if (c->op != M2_OP_NONE)
+        command_abandon(cmd, M2_STATE_LOST); /* unwound out of a wait: the exchange is half done */
     if (!cmd->keep_guard || c->state != M2_STATE_READY)
         client_guard_release(cmd->cl);
     return Qnil;
@@ -319,7 +327,7 @@ void command_raise(command_t *cmd)
 {
     m2_conn *c = cmd->conn;
     if (c->cancelled) {
-        m2_conn_discard(c, M2_STATE_CLOSED);
+        command_abandon(cmd, M2_STATE_CLOSED);
         rb_raise(cMysql2ConnectionError, "MySQL client was closed while the command (%s) was in progress",
                  cmd->name);
     }

@@ -61,7 +61,7 @@ module Mysql2Build
   end
 
   def warnings
-    $CFLAGS << " -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wshadow -Wstrict-prototypes" \
+    $CFLAGS << " -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wshadow" \
                " -Wmissing-prototypes -Wno-missing-field-initializers -fvisibility=hidden"
     $CFLAGS << " -Werror" if ENV["MYSQL2_WERROR"] == "1"
   end

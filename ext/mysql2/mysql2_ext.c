@@ -5,6 +5,7 @@
 
 VALUE mMysql2;
 
+RUBY_FUNC_EXPORTED void Init_mysql2(void);
 RUBY_FUNC_EXPORTED void Init_mysql2(void)
 {
     if (mysql_library_init(0, NULL, NULL) != 0)

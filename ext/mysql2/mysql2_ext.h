@@ -21,11 +21,11 @@ void init_mysql2_client_command(void);
 void init_mysql2_result(void);
 
 /* error.c: every raise goes through these. Messages are UTF-8; error_number/sql_state are nil unless given. */
-NORETURN(void m2r_raise(VALUE klass, const char *fmt, ...)) RUBY_ATTR_FORMAT(printf, 2, 3);
+void m2r_raise(VALUE klass, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
 /* Raises the error captured on `conn` by its last operation, as Mysql2::Error.new_with_args (the subclass comes
  * from the error number). */
-NORETURN(void m2r_raise_conn_error(const m2_conn *conn));
-NORETURN(void m2r_raise_not_connected(void));
+void m2r_raise_conn_error(const m2_conn *conn) __attribute__((noreturn));
+void m2r_raise_not_connected(void) __attribute__((noreturn));
 
 /* Monotonic clock in seconds. */
 double m2r_now(void);

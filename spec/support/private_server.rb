@@ -14,7 +14,8 @@ module Mysql2Test
   # an external server that is used as it is.
   class PrivateServer
     ROOT = File.expand_path("../..", __dir__)
-    BASE_DIR = File.join(ROOT, "tmp", "mariadb")
+    # MYSQL2_TEST_BASE_DIR moves the whole private server elsewhere (the spec that starts one from nothing uses it).
+    BASE_DIR = File.expand_path(ENV.fetch("MYSQL2_TEST_BASE_DIR") { File.join(ROOT, "tmp", "mariadb") })
     DATA_DIR = File.join(BASE_DIR, "data")
     CERT_DIR = File.join(BASE_DIR, "certs")
     PID_FILE = File.join(BASE_DIR, "mysqld.pid")

@@ -1,0 +1,92 @@
+# frozen_string_literal: true
+
+# A tour of the gem against the private MariaDB server (or the one MYSQL2_TEST_HOST names). Run: script/demo
+require "mysql2"
+require "timeout"
+require_relative "../spec/support/private_server"
+
+def step(title)
+  puts "\n== #{title}"
+  yield
+end
+
+cfg = Mysql2Test::PrivateServer.ensure_running!
+at_exit { Mysql2Test::PrivateServer.stop if Mysql2Test::PrivateServer.started_here? }
+tcp = { host: cfg[:host], port: cfg[:port], username: cfg[:username], password: cfg[:password],
+        database: cfg[:database] }
+client = nil
+
+step "Connect over TCP and over the unix socket" do
+  client = Mysql2::Client.new(**tcp)
+  puts "TCP:    #{client.server_info[:version]} (connection id #{client.thread_id})"
+  via_socket = Mysql2::Client.new(socket: cfg[:socket], username: cfg[:username], database: cfg[:database])
+  puts "socket: #{via_socket.query('SELECT CURRENT_USER() AS u').first['u']}"
+  via_socket.close
+end
+
+step "Create a table, insert rows, read them back" do
+  client.query("DROP TABLE IF EXISTS tour_people")
+  client.query("CREATE TABLE tour_people (id INT PRIMARY KEY AUTO_INCREMENT, name VARCHAR(50), city VARCHAR(50))")
+  client.query("INSERT INTO tour_people (name, city) VALUES ('Ada', 'London'), ('Grace', 'Arlington'), " \
+               "('Linus', 'Helsinki')")
+  puts "inserted #{client.affected_rows} rows, last id #{client.last_id}"
+  client.query("SELECT * FROM tour_people ORDER BY id").each { |row| puts "  #{row.inspect}" }
+  puts "as arrays: #{client.query('SELECT id, name FROM tour_people', as: :array).to_a.inspect}"
+end
+
+step "Stream a large result row by row (stream: true), stop early, and keep using the connection" do
+  seen = 0
+  client.query("SELECT seq FROM seq_1_to_1000000", stream: true).each do |row|
+    seen += 1
+    break if row["seq"] == "3"
+  end
+  puts "read #{seen} rows of a million, then: #{client.query('SELECT 1 AS still_fine').first.inspect}"
+end
+
+step "close from another thread cancels a running query at once" do
+  busy = Mysql2::Client.new(**tcp)
+  worker = Thread.new do
+    busy.query("SELECT SLEEP(10)")
+  rescue Mysql2::Error => e
+    e
+  end
+  sleep 0.2
+  started = Process.clock_gettime(Process::CLOCK_MONOTONIC)
+  busy.close
+  error = worker.value
+  took = Process.clock_gettime(Process::CLOCK_MONOTONIC) - started
+  puts "the query ended in #{(took * 1000).round(1)} ms with #{error.class}: #{error.message}"
+end
+
+step "Timeout.timeout really stops a query; :query_timeout kills it on the server too" do
+  slow = Mysql2::Client.new(**tcp, query_timeout: 0.5)
+  begin
+    slow.query("SELECT SLEEP(10)")
+  rescue Mysql2::Error::TimeoutError => e
+    puts "query_timeout: #{e.message}; the connection still works: #{slow.query('SELECT 2 AS two').first.inspect}"
+  end
+  started = Process.clock_gettime(Process::CLOCK_MONOTONIC)
+  begin
+    Timeout.timeout(0.2) { slow.query("SELECT SLEEP(10)") }
+  rescue Timeout::Error
+    took = Process.clock_gettime(Process::CLOCK_MONOTONIC) - started
+    puts "Timeout.timeout(0.2) returned after #{(took * 1000).round} ms; closed? #{slow.closed?}"
+  end
+end
+
+step "Threads overlap their waits: 4 threads x SELECT SLEEP(0.5)" do
+  started = Process.clock_gettime(Process::CLOCK_MONOTONIC)
+  4.times.map { Thread.new { Mysql2::Client.new(**tcp).tap { |c| c.query("SELECT SLEEP(0.5)") }.close } }
+   .each(&:join)
+  puts "took #{(Process.clock_gettime(Process::CLOCK_MONOTONIC) - started).round(2)} s"
+end
+
+step "A wrong password is a ConnectionError with the server's error number" do
+  Mysql2::Client.new(**tcp, password: "wrong")
+rescue Mysql2::Error::ConnectionError => e
+  puts "#{e.class} ##{e.error_number}: #{e.message}"
+end
+
+client.query("DROP TABLE tour_people")
+client.close
+puts "\nDone."

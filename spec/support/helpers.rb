@@ -1,0 +1,65 @@
+# frozen_string_literal: true
+
+module Mysql2Test
+  # Connection helpers for the specs.
+  module Helpers
+    # Options for a client on the test server; TCP unless socket: true.
+    def client_options(socket: false, **overrides)
+      cfg = Mysql2Test::CONFIG
+      base = { username: cfg[:username], password: cfg[:password], database: cfg[:database] }
+      base.merge!(socket ? { socket: cfg[:socket] } : { host: cfg[:host], port: cfg[:port] })
+      base.merge(overrides)
+    end
+
+    def new_client(**opts)
+      client = Mysql2::Client.new(client_options(**opts))
+      (@clients_to_close ||= []) << client
+      client
+    end
+
+    # A second connection for looking at the server from the outside (processlist, KILL).
+    def observer
+      @observer ||= new_client
+    end
+
+    def server_runs_query?(thread_id)
+      observer.query("SELECT 1 FROM information_schema.processlist WHERE id = #{Integer(thread_id)} " \
+                     "AND command = 'Query'").count.positive?
+    end
+
+    # Polls until the block is true or `seconds` pass; returns the last value.
+    def eventually(seconds = 5, interval = 0.02)
+      deadline = Process.clock_gettime(Process::CLOCK_MONOTONIC) + seconds
+      loop do
+        value = yield
+        return value if value || Process.clock_gettime(Process::CLOCK_MONOTONIC) > deadline
+
+        sleep interval
+      end
+    end
+
+    def monotonic
+      Process.clock_gettime(Process::CLOCK_MONOTONIC)
+    end
+
+    def gc_stress?
+      ENV["M2_TEST_GC"] == "stress"
+    end
+
+    # Iterations for the race loops: fewer under GC.stress, where each one costs far more.
+    def iterations(normal)
+      gc_stress? ? [normal / 20, 5].max : normal
+    end
+
+    # Class-level helpers.
+    module ClassMethods
+    end
+
+    def self.included(base)
+      base.after do
+        (@clients_to_close || []).each(&:close)
+        @observer = nil
+      end
+    end
+  end
+end
