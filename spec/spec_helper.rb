@@ -7,6 +7,7 @@
 # M2_TEST_GC=verify   run GC.verify_compaction_references once after loading, and compact between examples
 # M2_TEST_GC=stress   run the examples tagged :gc_stress under GC.stress (with fewer iterations)
 $LOAD_PATH.unshift(File.expand_path("../lib", __dir__))
+$LOAD_PATH.unshift(ENV["MYSQL2_EXT_DIR"]) if ENV["MYSQL2_EXT_DIR"]
 require "mysql2"
 require "timeout"
 require_relative "support/private_server"

@@ -47,6 +47,7 @@ struct command {
     double timeout;    /* :query_timeout for this command (seconds, 0 = none) */
     double deadline;   /* monotonic time when :query_timeout expires (0 = none) */
     bool killed;       /* KILL QUERY was sent after the deadline */
+    bool drain_async;  /* took the guard over from a dead fiber that left an async query's result unread */
 };
 
 /*

@@ -200,6 +200,7 @@ static void guard_claim(command_t *cmd)
     if (RTEST(rb_fiber_alive_p(cl->guard)))
         rb_raise(cMysql2Error, "This connection is in use by: %" PRIsVALUE, rb_inspect(cl->guard));
     RB_OBJ_WRITE(cmd->self, &cl->guard, fiber); /* the holder died without releasing: take over */
+    cmd->drain_async = cl->async_pending;
     cl->async_pending = false;
 }
 
@@ -235,10 +236,30 @@ static void ensure_connected(command_t *cmd)
     command_connect(cmd);
 }
 
-/* Deferred work queued by GC or by an abandoned stream, done before the command speaks. */
+/* Reads and drops every result of an async query whose fiber died before async_result. */
+static void drain_async_results(command_t *cmd)
+{
+    m2_conn *c = cmd->conn;
+    command_drive(cmd, m2_conn_read_result_start(c));
+    for (;;) {
+        if (c->state != M2_STATE_READY || m2_conn_errno(c) != 0)
+            return;
+        if (mysql_field_count(c->mysql) > 0) {
+            command_drive(cmd, m2_conn_store_result_start(c));
+            mysql_free_result(c->ret_res);
+        }
+        if (!mysql_more_results(c->mysql))
+            return;
+        command_drive(cmd, m2_conn_next_result_start(c));
+    }
+}
+
+/* Deferred work left by dead fibers, GC or an abandoned stream, done before the command speaks. */
 static void run_deferred(command_t *cmd)
 {
     m2_conn *c = cmd->conn;
+    if (cmd->drain_async)
+        drain_async_results(cmd);
     if (c->stream && !(cmd->flags & CMD_STREAM_FETCH)) {
         command_drive(cmd, m2_conn_free_result_start(c, c->stream));
         c->stream = NULL;

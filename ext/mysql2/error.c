@@ -33,7 +33,7 @@ void m2r_raise_conn_error(const m2_conn *conn)
 
 void m2r_raise_not_connected(void)
 {
-    m2r_raise(cMysql2Error, "MySQL client is not connected");
+    m2r_raise(cMysql2ConnectionError, "MySQL client is not connected");
 }
 
 double m2r_now(void)

@@ -194,6 +194,8 @@ static VALUE stream_fetch_body(command_t *cmd)
 
 static VALUE each_streaming(VALUE self, result_t *r)
 {
+    if (!r->stream_done && r->res && r->conn->state != M2_STATE_READY)
+        m2r_raise_not_connected(); /* the connection was closed or lost under the stream */
     if (r->stream_done || !stream_current(r)) {
         if (!r->stream_done && r->res == NULL)
             m2r_raise(cMysql2Error, "Result set has already been freed");
