@@ -20,7 +20,7 @@ step "Connect over TCP and over the unix socket" do
   client = Mysql2::Client.new(**tcp)
   puts "TCP:    #{client.server_info[:version]} (connection id #{client.thread_id})"
   via_socket = Mysql2::Client.new(socket: cfg[:socket], username: cfg[:username], database: cfg[:database])
-  puts "socket: #{via_socket.query('SELECT CURRENT_USER() AS u').first['u']}"
+  puts "socket: #{via_socket.query("SELECT CURRENT_USER() AS u").first["u"]}"
   via_socket.close
 end
 
@@ -31,7 +31,7 @@ step "Create a table, insert rows, read them back" do
                "('Linus', 'Helsinki')")
   puts "inserted #{client.affected_rows} rows, last id #{client.last_id}"
   client.query("SELECT * FROM tour_people ORDER BY id").each { |row| puts "  #{row.inspect}" }
-  puts "as arrays: #{client.query('SELECT id, name FROM tour_people', as: :array).to_a.inspect}"
+  puts "as arrays: #{client.query("SELECT id, name FROM tour_people", as: :array).to_a.inspect}"
 end
 
 step "Stream a large result row by row (stream: true), stop early, and keep using the connection" do
@@ -40,7 +40,7 @@ step "Stream a large result row by row (stream: true), stop early, and keep usin
     seen += 1
     break if row["seq"] == "3"
   end
-  puts "read #{seen} rows of a million, then: #{client.query('SELECT 1 AS still_fine').first.inspect}"
+  puts "read #{seen} rows of a million, then: #{client.query("SELECT 1 AS still_fine").first.inspect}"
 end
 
 step "close from another thread cancels a running query at once" do
@@ -63,7 +63,7 @@ step "Timeout.timeout really stops a query; :query_timeout kills it on the serve
   begin
     slow.query("SELECT SLEEP(10)")
   rescue Mysql2::Error::TimeoutError => e
-    puts "query_timeout: #{e.message}; the connection still works: #{slow.query('SELECT 2 AS two').first.inspect}"
+    puts "query_timeout: #{e.message}; the connection still works: #{slow.query("SELECT 2 AS two").first.inspect}"
   end
   started = Process.clock_gettime(Process::CLOCK_MONOTONIC)
   begin

@@ -7,12 +7,12 @@
 #include "mysql2_ext.h"
 
 typedef struct client {
-    m2_conn *conn;         /* one reference, dropped by the GC free */
-    VALUE io;              /* IO over the socket of session `io_session` (autoclose off), or Qnil */
+    m2_conn *conn; /* one reference, dropped by the GC free */
+    VALUE io;      /* IO over the socket of session `io_session` (autoclose off), or Qnil */
     uint64_t io_session;
-    VALUE guard;           /* the Fiber that owns the connection during a command, or Qnil */
-    bool async_pending;    /* query(async: true) sent: the guard stays with its fiber until async_result */
-    bool reconnect;        /* reconnect when the session was lost (never after close) */
+    VALUE guard;        /* the Fiber that owns the connection during a command, or Qnil */
+    bool async_pending; /* query(async: true) sent: the guard stays with its fiber until async_result */
+    bool reconnect;     /* reconnect when the session was lost (never after close) */
     bool automatic_close;
     double query_timeout;  /* seconds; 0 = none */
     rb_encoding *encoding; /* the connection's character set as a Ruby encoding */
@@ -42,12 +42,12 @@ struct command {
     const char *name; /* for messages: "query", "ping", ... */
     int flags;
     command_body body;
-    void *data;        /* the body's arguments */
-    bool keep_guard;   /* set by the body: the exchange continues in a later command (async query) */
-    double timeout;    /* :query_timeout for this command (seconds, 0 = none) */
-    double deadline;   /* monotonic time when :query_timeout expires (0 = none) */
-    bool killed;       /* KILL QUERY was sent after the deadline */
-    bool drain_async;  /* took the guard over from a dead fiber that left an async query's result unread */
+    void *data;       /* the body's arguments */
+    bool keep_guard;  /* set by the body: the exchange continues in a later command (async query) */
+    double timeout;   /* :query_timeout for this command (seconds, 0 = none) */
+    double deadline;  /* monotonic time when :query_timeout expires (0 = none) */
+    bool killed;      /* KILL QUERY was sent after the deadline */
+    bool drain_async; /* took the guard over from a dead fiber that left an async query's result unread */
 };
 
 /*

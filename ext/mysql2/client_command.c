@@ -306,8 +306,8 @@ static VALUE command_end(VALUE arg)
 VALUE client_command(VALUE self, const char *name, int flags, command_body body, void *data)
 {
     client_t *cl = client_get(self);
-    command_t cmd = {.self = self, .cl = cl, .conn = cl->conn, .name = name, .flags = flags, .body = body,
-                     .data = data};
+    command_t cmd = {
+        .self = self, .cl = cl, .conn = cl->conn, .name = name, .flags = flags, .body = body, .data = data};
     if (flags & CMD_TIMED)
         cmd.timeout = cl->query_timeout;
     if (cl->conn->state == M2_STATE_CLOSED && !(flags & CMD_NO_RECONNECT))
@@ -349,12 +349,11 @@ void command_raise(command_t *cmd)
     m2_conn *c = cmd->conn;
     if (c->cancelled) {
         command_abandon(cmd, M2_STATE_CLOSED);
-        rb_raise(cMysql2ConnectionError, "MySQL client was closed while the command (%s) was in progress",
-                 cmd->name);
+        rb_raise(cMysql2ConnectionError, "MySQL client was closed while the command (%s) was in progress", cmd->name);
     }
     if (cmd->killed)
-        rb_raise(cMysql2TimeoutError, "Query exceeded :query_timeout of %g seconds and was killed (%s)",
-                 cmd->timeout, m2_conn_error(c));
+        rb_raise(cMysql2TimeoutError, "Query exceeded :query_timeout of %g seconds and was killed (%s)", cmd->timeout,
+                 m2_conn_error(c));
     m2_conn_check_lost(c);
     m2r_raise_conn_error(c);
 }

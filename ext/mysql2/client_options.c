@@ -14,15 +14,23 @@ typedef struct charset_map {
 
 /* MySQL character set names and their Ruby encodings. (The complete table arrives with the Client issue.) */
 static const charset_map charsets[] = {
-    {"utf8mb4", "UTF-8"}, {"utf8", "UTF-8"},           {"utf8mb3", "UTF-8"},   {"latin1", "ISO-8859-1"},
-    {"binary", "ASCII-8BIT"}, {"ascii", "US-ASCII"},   {"ucs2", "UTF-16BE"},   {"utf16", "UTF-16"},
-    {"utf32", "UTF-32"},      {"sjis", "Shift_JIS"},   {"cp932", "Windows-31J"}, {"ujis", "EUC-JP"},
-    {"eucjpms", "eucJP-ms"},  {"gbk", "GBK"},          {"gb2312", "GB2312"},   {"big5", "Big5"},
-    {"euckr", "EUC-KR"},      {"latin2", "ISO-8859-2"}, {"cp1250", "Windows-1250"},
-    {"cp1251", "Windows-1251"}, {"cp1256", "Windows-1256"}, {"cp1257", "Windows-1257"},
-    {"greek", "ISO-8859-7"},  {"hebrew", "ISO-8859-8"}, {"latin5", "ISO-8859-9"}, {"latin7", "ISO-8859-13"},
-    {"koi8r", "KOI8-R"},      {"koi8u", "KOI8-U"},     {"cp850", "CP850"},     {"cp852", "CP852"},
-    {"cp866", "IBM866"},      {"macce", "macCentEuro"}, {"macroman", "macRoman"}, {"tis620", "TIS-620"},
+    {"utf8mb4", "UTF-8"},       {"utf8", "UTF-8"},
+    {"utf8mb3", "UTF-8"},       {"latin1", "ISO-8859-1"},
+    {"binary", "ASCII-8BIT"},   {"ascii", "US-ASCII"},
+    {"ucs2", "UTF-16BE"},       {"utf16", "UTF-16"},
+    {"utf32", "UTF-32"},        {"sjis", "Shift_JIS"},
+    {"cp932", "Windows-31J"},   {"ujis", "EUC-JP"},
+    {"eucjpms", "eucJP-ms"},    {"gbk", "GBK"},
+    {"gb2312", "GB2312"},       {"big5", "Big5"},
+    {"euckr", "EUC-KR"},        {"latin2", "ISO-8859-2"},
+    {"cp1250", "Windows-1250"}, {"cp1251", "Windows-1251"},
+    {"cp1256", "Windows-1256"}, {"cp1257", "Windows-1257"},
+    {"greek", "ISO-8859-7"},    {"hebrew", "ISO-8859-8"},
+    {"latin5", "ISO-8859-9"},   {"latin7", "ISO-8859-13"},
+    {"koi8r", "KOI8-R"},        {"koi8u", "KOI8-U"},
+    {"cp850", "CP850"},         {"cp852", "CP852"},
+    {"cp866", "IBM866"},        {"macce", "macCentEuro"},
+    {"macroman", "macRoman"},   {"tis620", "TIS-620"},
     {"gb18030", "GB18030"},
 };
 
@@ -147,14 +155,17 @@ static VALUE connect_body(command_t *cmd)
  * Private. Connects with the options set so far; waits through the wait primitive (other threads and fibers run).
  * Raises Mysql2::Error::ConnectionError (with the server's error number) when it fails.
  */
-static VALUE client_connect(VALUE self, VALUE user, VALUE pass, VALUE host, VALUE port, VALUE database,
-                            VALUE socket, VALUE flags, VALUE conn_attrs, VALUE tls_sni_name)
+static VALUE client_connect(VALUE self, VALUE user, VALUE pass, VALUE host, VALUE port, VALUE database, VALUE socket,
+                            VALUE flags, VALUE conn_attrs, VALUE tls_sni_name)
 {
     (void)conn_attrs;
     (void)tls_sni_name;
     client_unconnected(self);
-    m2_params p = {.user = optional_cstr(user), .password = optional_cstr(pass), .host = optional_cstr(host),
-                   .database = optional_cstr(database), .socket = optional_cstr(socket)};
+    m2_params p = {.user = optional_cstr(user),
+                   .password = optional_cstr(pass),
+                   .host = optional_cstr(host),
+                   .database = optional_cstr(database),
+                   .socket = optional_cstr(socket)};
     p.port = NIL_P(port) ? 0 : NUM2UINT(port);
     p.flags = NIL_P(flags) ? 0 : NUM2ULONG(flags);
     client_command(self, "connect", CMD_NO_RECONNECT, connect_body, &p);

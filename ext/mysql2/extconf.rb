@@ -9,6 +9,7 @@
 require "English"
 require "mkmf"
 
+# Locates the client library, checks the headers and sets the warning and sanitizer flags.
 module Mysql2Build
   INSTALL_HINT = <<~MSG
     Could not find the MariaDB/MySQL client library and headers.
@@ -37,9 +38,9 @@ module Mysql2Build
   end
 
   def use_dir(dir)
-    $INCFLAGS << " -I#{File.join(dir, 'include')} -I#{File.join(dir, 'include', 'mariadb')} " \
-                 "-I#{File.join(dir, 'include', 'mysql')}"
-    $LDFLAGS << " -L#{File.join(dir, 'lib')} -Wl,-rpath,#{File.join(dir, 'lib')}"
+    $INCFLAGS << " -I#{File.join(dir, "include")} -I#{File.join(dir, "include", "mariadb")} " \
+                 "-I#{File.join(dir, "include", "mysql")}"
+    $LDFLAGS << " -L#{File.join(dir, "lib")} -Wl,-rpath,#{File.join(dir, "lib")}"
     have_library("mariadb") || have_library("mysqlclient")
   end
 
@@ -61,8 +62,8 @@ module Mysql2Build
   end
 
   def warnings
-    $CFLAGS << " -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wshadow" \
-               " -Wmissing-prototypes -Wno-missing-field-initializers -fvisibility=hidden"
+    $CFLAGS << " -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wshadow " \
+               "-Wmissing-prototypes -Wno-missing-field-initializers -fvisibility=hidden"
     $CFLAGS << " -Werror" if ENV["MYSQL2_WERROR"] == "1"
   end
 

@@ -86,12 +86,12 @@ typedef struct m2_pending_stmt {
 } m2_pending_stmt;
 
 typedef struct m2_conn {
-    MYSQL *mysql;        /* owned; NULL once the session is torn down (connect re-creates it) */
+    MYSQL *mysql; /* owned; NULL once the session is torn down (connect re-creates it) */
     m2_state state;
-    pid_t owner_pid;     /* the process that connected; 0 before the first connect */
-    unsigned int refs;   /* references held (see the ownership note above) */
-    uint64_t session;    /* incremented at every successful connect: lets callers drop per-session caches */
-    bool cancelled;      /* m2_conn_cancel() shut the socket down under a command in flight */
+    pid_t owner_pid;   /* the process that connected; 0 before the first connect */
+    unsigned int refs; /* references held (see the ownership note above) */
+    uint64_t session;  /* incremented at every successful connect: lets callers drop per-session caches */
+    bool cancelled;    /* m2_conn_cancel() shut the socket down under a command in flight */
 
     m2_op op;            /* operation suspended in the library, M2_OP_NONE when idle */
     MYSQL_RES *op_res;   /* operand of FETCH_ROW / FREE_RESULT */
@@ -102,9 +102,9 @@ typedef struct m2_conn {
     MYSQL_RES *ret_res;
     MYSQL_ROW ret_row;
 
-    MYSQL_RES *stream;      /* open unbuffered result (mysql_use_result), owned here; NULL when none */
-    uint64_t stream_id;     /* identifies the current stream; Results compare it with their own */
-    bool stream_abandoned;  /* its Result is gone: drain it at the next safe point */
+    MYSQL_RES *stream;     /* open unbuffered result (mysql_use_result), owned here; NULL when none */
+    uint64_t stream_id;    /* identifies the current stream; Results compare it with their own */
+    bool stream_abandoned; /* its Result is gone: drain it at the next safe point */
     m2_pending_stmt *pending_stmts;
 
     unsigned int err_no; /* error of the last finished operation (0: none), captured before any teardown */

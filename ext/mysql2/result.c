@@ -11,15 +11,15 @@ VALUE cMysql2Result;
 static VALUE sym_as, sym_array, sym_symbolize_keys, sym_cache_rows;
 
 typedef struct result {
-    VALUE client;          /* the Client: the guard and the wait live there */
-    m2_conn *conn;         /* one reference, dropped by the GC free */
-    MYSQL_RES *res;        /* see the file comment; NULL once freed or exhausted */
+    VALUE client;   /* the Client: the guard and the wait live there */
+    m2_conn *conn;  /* one reference, dropped by the GC free */
+    MYSQL_RES *res; /* see the file comment; NULL once freed or exhausted */
     bool streaming, stream_done;
     uint64_t stream_id;
     unsigned int nfields;
-    VALUE fields;          /* Array of field names (frozen Strings, or Symbols) */
-    VALUE rows;            /* cached rows (Array), or Qnil */
-    uint64_t streamed;     /* rows yielded from a stream so far */
+    VALUE fields;             /* Array of field names (frozen Strings, or Symbols) */
+    VALUE rows;               /* cached rows (Array), or Qnil */
+    uint64_t streamed;        /* rows yielded from a stream so far */
     rb_encoding **column_enc; /* per column: ASCII-8BIT for binary columns, else the connection's */
     bool as_array, cache_rows;
 } result_t;

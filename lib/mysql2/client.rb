@@ -75,24 +75,31 @@ module Mysql2
     private
 
     def apply_options(opts)
-      opts[:connect_timeout] = 120 unless opts.key?(:connect_timeout)
-      opts[:local_infile] = false unless opts.key?(:local_infile)
-      BOOLEAN_OPTIONS.each { |key| send(:"#{key}=", !!opts[key]) if opts.key?(key) } # rubocop:disable Style/DoubleNegation
-      TIMEOUT_OPTIONS.each { |key| send(:"#{key}=", Integer(opts[key])) unless opts[key].nil? }
+      opts = { connect_timeout: 120, local_infile: false }.merge(opts)
+      BOOLEAN_OPTIONS.each { |key| send(:"#{key}=", opts[key] ? true : false) if opts.key?(key) }
+      apply_valued_options(opts)
       @read_timeout = opts[:read_timeout]
-      PASSTHROUGH_OPTIONS.each { |key| send(:"#{key}=", opts[key]) unless opts[key].nil? }
       self.charset_name = opts[:encoding] || "utf8mb4"
     end
 
+    # Timeouts are coerced with Integer() ("5" is fine, "x" raises ArgumentError); nil means "not given".
+    def apply_valued_options(opts)
+      TIMEOUT_OPTIONS.each { |key| send(:"#{key}=", Integer(opts[key])) unless opts[key].nil? }
+      PASSTHROUGH_OPTIONS.each { |key| send(:"#{key}=", opts[key]) unless opts[key].nil? }
+    end
+
+    # The first non-nil value among an option and its deprecated aliases, as a String.
+    def string_option(opts, *keys)
+      value = keys.map { |key| opts[key] }.compact.first
+      value&.to_s
+    end
+
     def connect_arguments(opts)
-      user = opts[:username] || opts[:user]
-      pass = opts[:password] || opts[:pass]
-      host = opts[:host] || opts[:hostname]
-      database = opts[:database] || opts[:dbname] || opts[:db]
-      socket = opts[:socket] || opts[:sock]
       flags = DEFAULT_FLAGS | (opts[:flags].is_a?(Integer) ? opts[:flags] : 0)
       @query_options[:connect_flags] = flags
-      [user&.to_s, pass&.to_s, host&.to_s, opts[:port].to_i, database&.to_s, socket&.to_s, flags, nil, nil]
+      [string_option(opts, :username, :user), string_option(opts, :password, :pass),
+       string_option(opts, :host, :hostname), opts[:port].to_i, string_option(opts, :database, :dbname, :db),
+       string_option(opts, :socket, :sock), flags, nil, nil]
     end
   end
 end

@@ -20,10 +20,11 @@ module Mysql2
     alias errno error_number
     alias error message
 
-    def initialize(msg = nil, server_version = nil, error_number = nil, sql_state = nil)
+    # The positional signature is mysql2's public API.
+    def initialize(msg = nil, server_version = nil, error_number = nil, sql_state = nil) # rubocop:disable Metrics/ParameterLists
       @server_version = server_version
       @error_number = error_number
-      @sql_state = sql_state ? sql_state.encode(**ENCODE_OPTS) : nil
+      @sql_state = sql_state&.encode(**ENCODE_OPTS)
       super(clean_message(msg))
     end
 

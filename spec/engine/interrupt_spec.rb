@@ -4,10 +4,14 @@ require "spec_helper"
 
 # Interrupts (contract §5): Thread#kill, Thread#raise and Timeout stop a waiting query at once; the connection is
 # then invalidated (or reconnects); with :query_timeout the server stops the query too.
+module Mysql2Test
+  # Raised into a thread that is waiting for a query.
+  class StopQuery < StandardError; end
+end
+
 RSpec.describe "interrupting a query" do
   # Bounded, not a benchmark: a 5-second query must be gone long before it would have finished.
-  BOUND = 1.0
-  StopQuery = Class.new(StandardError)
+  let(:bound) { 1.0 }
 
   def interrupt_with(kind, client)
     case kind
@@ -22,10 +26,10 @@ RSpec.describe "interrupting a query" do
       end
       eventually { server_runs_query?(client.thread_id) }
       started = monotonic
-      kind == :kill ? worker.kill : worker.raise(StopQuery)
+      kind == :kill ? worker.kill : worker.raise(Mysql2Test::StopQuery)
       begin
         worker.join(5)
-      rescue StopQuery
+      rescue Mysql2Test::StopQuery
         nil
       end
       expect(worker).not_to be_alive
@@ -37,7 +41,7 @@ RSpec.describe "interrupting a query" do
     context "with #{kind}" do
       it "frees the thread at once and invalidates the connection" do
         client = new_client
-        expect(interrupt_with(kind, client)).to be < BOUND
+        expect(interrupt_with(kind, client)).to be < bound
         expect(client).to be_closed
         expect { client.query("SELECT 1") }.to raise_error(Mysql2::Error, "MySQL client is not connected")
         expect(client.ping).to be(false)

@@ -6,7 +6,9 @@ RSpec.describe "the foundation" do
   it "loads this project's extension, not another mysql2" do
     expect(Mysql2::VERSION).to start_with("0.6.")
     path = $LOADED_FEATURES.grep(%r{mysql2/mysql2\.so\z}).first
-    expect(path).to eq(File.join(File.expand_path(ENV.fetch("MYSQL2_EXT_DIR") { File.expand_path("../../lib", __dir__) }), "mysql2", "mysql2.so"))
+    expect(path).to eq(File.join(File.expand_path(ENV.fetch("MYSQL2_EXT_DIR") {
+      File.expand_path("../../lib", __dir__)
+    }), "mysql2", "mysql2.so"))
     expect(Mysql2::Client.info).to include(:id, :version, :header_version)
   end
 
@@ -48,11 +50,13 @@ RSpec.describe "the foundation" do
   end
 
   it "raises ConnectionError with the server's error number for a wrong password" do
-    expect { Mysql2::Client.new(client_options(password: "wrong")) }.to raise_error(Mysql2::Error::ConnectionError) { |e|
-      expect(e.error_number).to eq(1045)
-      expect(e.sql_state).to eq("28000")
-      expect(e.message).to include("Access denied")
-    }
+    expect do
+      Mysql2::Client.new(client_options(password: "wrong"))
+    end.to raise_error(Mysql2::Error::ConnectionError) { |e|
+             expect(e.error_number).to eq(1045)
+             expect(e.sql_state).to eq("28000")
+             expect(e.message).to include("Access denied")
+           }
   end
 
   it "raises Mysql2::Error with number and state for a bad query, and stays usable" do

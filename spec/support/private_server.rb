@@ -5,6 +5,7 @@ require "fileutils"
 require "open3"
 require "securerandom"
 require "shellwords"
+require "io/wait"
 require "socket"
 require "tmpdir"
 
@@ -59,7 +60,7 @@ module Mysql2Test
       --skip-name-resolve
     ].freeze
 
-    SETUP_SQL = <<~SQL
+    SETUP_SQL = <<~SQL.freeze
       DROP USER IF EXISTS ''@'localhost';
       CREATE USER IF NOT EXISTS 'root'@'localhost';
       ALTER USER 'root'@'localhost' IDENTIFIED BY '';
@@ -111,7 +112,7 @@ module Mysql2Test
       end
 
       def status
-        return "external server #{config.values_at(:host, :port, :socket).compact.join(' ')}" if external?
+        return "external server #{config.values_at(:host, :port, :socket).compact.join(" ")}" if external?
         return "stopped" unless running?
 
         "running pid=#{server_pid} host=127.0.0.1 port=#{read_port} socket=#{SOCKET}"
@@ -209,6 +210,7 @@ module Mysql2Test
         deadline = monotonic + START_TIMEOUT
         until answering?
           raise Error, failure_message("mariadbd exited (#{waiter.value})") unless waiter.alive?
+
           if monotonic > deadline
             terminate(pid)
             raise Error, failure_message("mariadbd did not answer within #{START_TIMEOUT}s")
@@ -244,7 +246,7 @@ module Mysql2Test
       # True once the server sends its handshake over the Unix socket.
       def answering?(timeout = 2)
         UNIXSocket.open(SOCKET) do |socket|
-          IO.select([socket], nil, nil, timeout) && !socket.readpartial(64).empty?
+          socket.wait_readable(timeout) && !socket.readpartial(64).empty?
         end
       rescue SystemCallError, IOError
         false
