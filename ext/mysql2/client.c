@@ -169,6 +169,12 @@ static VALUE client_async_result(VALUE self)
     return client_command(self, "async_result", CMD_ASYNC_RESULT | CMD_TIMED, async_result_body, NULL);
 }
 
+/* True when another live fiber holds the guard: a command is in progress there. */
+static bool client_busy_elsewhere(client_t *cl)
+{
+    return !NIL_P(cl->guard) && cl->guard != rb_fiber_current() && RTEST(rb_fiber_alive_p(cl->guard));
+}
+
 /* ---- simple commands ------------------------------------------------------------------------------------- */
 
 static VALUE ping_body(command_t *cmd)
@@ -204,7 +210,7 @@ static VALUE client_ping(VALUE self)
     client_t *cl = client_get(self);
     if (cl->conn->state == M2_STATE_CLOSED || cl->conn->cancelled)
         return Qfalse;
-    if (!NIL_P(cl->guard) && cl->guard != rb_fiber_current() && RTEST(rb_fiber_alive_p(cl->guard)))
+    if (client_busy_elsewhere(cl))
         return ping_run(self); /* raises "in use" */
     return rb_rescue2(ping_run, self, ping_rescue, Qnil, cMysql2Error, (VALUE)0);
 }
@@ -291,11 +297,6 @@ static VALUE client_more_results_p(VALUE self)
 }
 
 /* ---- close, discard!, closed? ---------------------------------------------------------------------------- */
-
-static bool client_busy_elsewhere(client_t *cl)
-{
-    return !NIL_P(cl->guard) && cl->guard != rb_fiber_current() && RTEST(rb_fiber_alive_p(cl->guard));
-}
 
 /*
  * call-seq: client.close -> nil

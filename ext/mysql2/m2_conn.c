@@ -211,6 +211,7 @@ static void connect_finished(m2_conn *c)
     /* A failed handshake leaves the handle in an unknown state: start from a fresh one next time. */
     mysql_close(c->mysql);
     c->mysql = NULL;
+    c->session++;
 }
 
 /* Bookkeeping once a step reports done (status 0). */
@@ -474,6 +475,8 @@ static void teardown(m2_conn *c, bool quit, m2_state final_state)
     c->op_res = NULL;
     c->op_stmt = NULL;
     c->cancelled = false;
+    c->owner_pid = 0; /* a reconnect in a forked child belongs to the child */
+    c->session++;
     c->state = final_state;
 }
 

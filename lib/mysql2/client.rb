@@ -67,8 +67,12 @@ module Mysql2
     # The ID of the connection the server assigned, for KILL.
     alias id thread_id
 
+    # Reads and drops every remaining result of a multi-statement query; raises the error of a failed statement.
     def abandon_results!
-      next_result while more_results?
+      while more_results?
+        next_result
+        store_result&.free
+      end
       nil
     end
 

@@ -93,6 +93,7 @@ RSpec.describe "fork" do
     client = new_client(reconnect: true)
     parent_id = client.thread_id
     child_id = in_child { client.query("SELECT CONNECTION_ID() AS id").first["id"].to_i }
+    expect(child_id).to be_an(Integer).and(be_positive)
     expect(child_id).not_to eq(parent_id)
     expect(client.thread_id).to eq(parent_id)
     expect(client.query("SELECT CONNECTION_ID() AS id").first["id"].to_i).to eq(parent_id)

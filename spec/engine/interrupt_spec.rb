@@ -55,6 +55,16 @@ RSpec.describe "interrupting a query" do
         expect(client.thread_id).not_to eq(old_id)
       end
 
+      it "reconnects on a new socket even when the old descriptor number was reused" do
+        client = new_client(reconnect: true)
+        interrupt_with(kind, client)
+        pipes = Array.new(4) { IO.pipe } # take the freed descriptor numbers
+        expect(client.query("SELECT 6 AS six").first).to eq("six" => "6")
+        expect(client.ping).to be(true)
+      ensure
+        pipes&.flatten&.each(&:close)
+      end
+
       it "kills the orphaned query on the server when :query_timeout is set" do
         client = new_client(query_timeout: 30)
         id = client.thread_id
