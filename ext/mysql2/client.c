@@ -138,6 +138,7 @@ static VALUE client_query(VALUE self, VALUE sql, VALUE options)
     Check_Type(options, T_HASH);
     query_args q = {.options = options};
     q.sql = rb_str_export_to_enc(StringValue(sql), cl->encoding);
+    result_rows_per_yield(options); /* validate before anything is sent */
     q.async = RTEST(rb_hash_aref(options, sym_async));
     q.stream = RTEST(rb_hash_aref(options, sym_stream));
     VALUE result = client_command(self, "query", CMD_TIMED, query_body, &q);

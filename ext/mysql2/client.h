@@ -48,6 +48,8 @@ struct command {
     double deadline;  /* monotonic time when :query_timeout expires (0 = none) */
     bool killed;      /* KILL QUERY was sent after the deadline */
     bool drain_async; /* took the guard over from a dead fiber that left an async query's result unread */
+    m2_op timeout_op; /* the operation the library's own timeout (read/write/connect_timeout) ended, if any */
+    unsigned int timeout_ms;
 };
 
 /*
@@ -72,6 +74,8 @@ void command_raise(command_t *cmd) __attribute__((noreturn));
 VALUE client_collect_result(command_t *cmd, VALUE query_options, bool stream);
 
 /* result.c */
+/* The :rows_per_gvl_yield of a query-options Hash (8192 when absent, 0 = never); raises when negative. */
+long result_rows_per_yield(VALUE query_options);
 VALUE result_new(VALUE client, m2_conn *conn, MYSQL_RES *res, bool streaming, VALUE query_options);
 
 #endif

@@ -340,6 +340,10 @@ void command_drive(command_t *cmd, int status)
             command_deadline_passed(cmd);
             continue;
         }
+        if (ready == M2_WAIT_TIMEOUT) {
+            cmd->timeout_op = c->op;
+            cmd->timeout_ms = m2_conn_timeout_ms(c);
+        }
         status = m2_conn_cont(c, ready);
     }
 }
@@ -351,10 +355,13 @@ void command_raise(command_t *cmd)
         command_abandon(cmd, M2_STATE_CLOSED);
         rb_raise(cMysql2ConnectionError, "MySQL client was closed while the command (%s) was in progress", cmd->name);
     }
+    m2_conn_check_lost(c);
     if (cmd->killed)
         rb_raise(cMysql2TimeoutError, "Query exceeded :query_timeout of %g seconds and was killed (%s)", cmd->timeout,
                  m2_conn_error(c));
-    m2_conn_check_lost(c);
+    if (cmd->timeout_op != M2_OP_NONE && cmd->timeout_op != M2_OP_CONNECT)
+        rb_raise(cMysql2TimeoutError, "Timeout waiting for a response from the last query. (waited %u seconds)",
+                 (cmd->timeout_ms + 999) / 1000);
     m2r_raise_conn_error(c);
 }
 

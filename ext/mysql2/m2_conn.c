@@ -106,6 +106,8 @@ m2_conn *m2_conn_new_like(const m2_conn *src)
         goto fail;
     for (size_t i = 0; i < src->n_options; i++) {
         const m2_option *o = &src->options[i];
+        if (o->option == MYSQL_INIT_COMMAND) /* a side connection only sends KILL: no session set-up */
+            continue;
         if (m2_conn_set_option(c, o->option, o->kind, o->uint_value, o->str1, o->str2) < 0)
             goto fail;
     }

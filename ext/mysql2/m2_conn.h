@@ -118,7 +118,8 @@ typedef struct m2_conn {
 
 /* Allocates a connection with one reference, in M2_STATE_INIT. Returns NULL when out of memory. */
 m2_conn *m2_conn_new(void);
-/* A new connection (one reference) with the same options and parameters as src: for side connections. */
+/* A new connection (one reference) with the same options and parameters as src, except init_command: for side
+ * connections. */
 m2_conn *m2_conn_new_like(const m2_conn *src);
 void m2_conn_retain(m2_conn *c);
 /* Drops a reference; the last one discards the session (no protocol) and frees all memory. */

@@ -8,7 +8,7 @@
 #include "client.h"
 
 VALUE cMysql2Result;
-static VALUE sym_as, sym_array, sym_symbolize_keys, sym_cache_rows;
+static VALUE sym_as, sym_array, sym_symbolize_keys, sym_cache_rows, sym_rows_per_gvl_yield;
 
 typedef struct result {
     VALUE client;   /* the Client: the guard and the wait live there */
@@ -22,6 +22,7 @@ typedef struct result {
     uint64_t streamed;        /* rows yielded from a stream so far */
     rb_encoding **column_enc; /* per column: ASCII-8BIT for binary columns, else the connection's */
     bool as_array, cache_rows;
+    long rows_per_yield; /* building a buffered result lets other threads run every this many rows (0: never) */
 } result_t;
 
 static void result_mark(void *ptr)
@@ -84,6 +85,15 @@ static VALUE field_names(VALUE self, result_t *r, rb_encoding *enc, bool symboli
     return names;
 }
 
+long result_rows_per_yield(VALUE query_options)
+{
+    VALUE value = rb_hash_aref(query_options, sym_rows_per_gvl_yield);
+    long n = NIL_P(value) ? 8192 : NUM2LONG(value);
+    if (n < 0)
+        m2r_raise(cMysql2Error, ":rows_per_gvl_yield must not be negative");
+    return n;
+}
+
 /* Takes ownership of `res` (buffered) or names the connection's stream (streaming). */
 VALUE result_new(VALUE client, m2_conn *conn, MYSQL_RES *res, bool streaming, VALUE query_options)
 {
@@ -101,6 +111,7 @@ VALUE result_new(VALUE client, m2_conn *conn, MYSQL_RES *res, bool streaming, VA
     m2_conn_retain(conn);
     r->as_array = rb_hash_aref(query_options, sym_as) == sym_array;
     r->cache_rows = !streaming && rb_hash_aref(query_options, sym_cache_rows) != Qfalse;
+    r->rows_per_yield = result_rows_per_yield(query_options);
     field_names(self, r, client_get(client)->encoding, RTEST(rb_hash_aref(query_options, sym_symbolize_keys)));
     rb_ivar_set(self, rb_intern("@query_options"), query_options);
     return self;
@@ -133,17 +144,26 @@ static void free_buffered(result_t *r)
     r->res = NULL;
 }
 
+/* Called after each row built from a buffered result: now and then, let other threads run (contract §6). */
+static void maybe_yield(const result_t *r, uint64_t built)
+{
+    if (r->rows_per_yield > 0 && built % (uint64_t)r->rows_per_yield == 0)
+        rb_thread_schedule();
+}
+
 static VALUE each_buffered(VALUE self, result_t *r)
 {
+    uint64_t built = 0;
     bool block = rb_block_given_p();
     if (!r->cache_rows) {
         if (!r->res)
             m2r_raise(cMysql2Error, "Result set has already been freed");
         mysql_data_seek(r->res, 0);
         for (MYSQL_ROW row; (row = mysql_fetch_row(r->res));) {
-            VALUE built = build_row(r, row, mysql_fetch_lengths(r->res));
+            VALUE out = build_row(r, row, mysql_fetch_lengths(r->res));
+            maybe_yield(r, ++built);
             if (block)
-                rb_yield(built);
+                rb_yield(out);
         }
         return rb_ary_new();
     }
@@ -158,10 +178,11 @@ static VALUE each_buffered(VALUE self, result_t *r)
             free_buffered(r);
             break;
         }
-        VALUE built = build_row(r, row, mysql_fetch_lengths(r->res));
-        rb_ary_push(r->rows, built);
+        VALUE out = build_row(r, row, mysql_fetch_lengths(r->res));
+        rb_ary_push(r->rows, out);
+        maybe_yield(r, ++built);
         if (block)
-            rb_yield(built);
+            rb_yield(out);
     }
     return r->rows;
 }
@@ -271,4 +292,5 @@ void init_mysql2_result(void)
     sym_array = ID2SYM(rb_intern("array"));
     sym_symbolize_keys = ID2SYM(rb_intern("symbolize_keys"));
     sym_cache_rows = ID2SYM(rb_intern("cache_rows"));
+    sym_rows_per_gvl_yield = ID2SYM(rb_intern("rows_per_gvl_yield"));
 }
