@@ -299,42 +299,11 @@ static VALUE client_more_results_p(VALUE self)
 
 /* ---- close, discard!, closed? ---------------------------------------------------------------------------- */
 
-/*
- * call-seq: client.close -> nil
- *
- * Closes the connection; never raises, never waits for another command. Idle (or held by this fiber): says
- * COM_QUIT and frees the session now. Busy in another fiber: shuts the socket down so that command ends at once
- * with Mysql2::Error::ConnectionError; the session is freed when it unwinds. In a forked child: releases this
- * process's copy of the socket only.
- */
-static VALUE client_close(VALUE self)
-{
-    client_t *cl = client_get(self);
-    m2_conn *c = cl->conn;
-    cl->reconnect = false;
-    if (c->state == M2_STATE_CLOSED || c->cancelled)
-        return Qnil;
-    if (m2_conn_inherited(c)) {
-        m2_conn_discard(c, M2_STATE_CLOSED);
-    } else if (client_busy_elsewhere(cl)) {
-        m2_conn_cancel(c);
-        return Qnil;
-    } else if (c->op != M2_OP_NONE) {
-        m2_conn_discard(c, M2_STATE_CLOSED); /* re-entered from a wait of this fiber (trap, finalizer) */
-    } else {
-        m2_conn_close(c);
-    }
-    client_guard_release(cl);
-    return Qnil;
-}
-
-/*
- * call-seq: client.discard! -> nil
- *
- * Drops the connection without speaking the protocol (no COM_QUIT, no TLS close_notify): for a connection
- * inherited across fork, or one that must not say goodbye. Afterwards the client is closed.
- */
-static VALUE client_discard_bang(VALUE self)
+/* close and discard!: never raise, never wait for another command. Busy in another fiber: shut the socket down
+ * so that command ends at once with Mysql2::Error::ConnectionError (the session is freed when it unwinds).
+ * Otherwise free the session now, saying COM_QUIT first when `quit` and the session is idle and ours (never in a
+ * forked child, never from inside a wait of this fiber such as a trap or finalizer). */
+static VALUE client_shut(VALUE self, bool quit)
 {
     client_t *cl = client_get(self);
     m2_conn *c = cl->conn;
@@ -345,9 +314,35 @@ static VALUE client_discard_bang(VALUE self)
         m2_conn_cancel(c);
         return Qnil;
     }
-    m2_conn_discard(c, M2_STATE_CLOSED);
+    if (quit && c->op == M2_OP_NONE)
+        m2_conn_close(c); /* discards instead when the session was inherited */
+    else
+        m2_conn_discard(c, M2_STATE_CLOSED);
     client_guard_release(cl);
     return Qnil;
+}
+
+/*
+ * call-seq: client.close -> nil
+ *
+ * Closes the connection; safe from any thread or fiber, idempotent. Idle: COM_QUIT, then the session is freed.
+ * Busy in another fiber: cancels that command (see client_shut). In a forked child: releases this process's copy
+ * of the socket only.
+ */
+static VALUE client_close(VALUE self)
+{
+    return client_shut(self, true);
+}
+
+/*
+ * call-seq: client.discard! -> nil
+ *
+ * Drops the connection without speaking the protocol (no COM_QUIT, no TLS close_notify): for a connection
+ * inherited across fork, or one that must not say goodbye. Afterwards the client is closed.
+ */
+static VALUE client_discard_bang(VALUE self)
+{
+    return client_shut(self, false);
 }
 
 /*
