@@ -58,6 +58,27 @@ RSpec.describe "threads and fibers while queries wait" do
       expect(client.query("SELECT 1 AS one").count).to eq(1)
     end
 
+    it "lets another fiber close a connection that a fiber is waiting on, cancelling its query" do
+      client = new_client
+      error = nil
+      started = monotonic
+      Sync do
+        busy = Async do
+          client.query("SELECT SLEEP(5)")
+        rescue Mysql2::Error => e
+          error = e
+        end
+        Async do
+          sleep 0.1
+          client.close
+        end
+        busy.wait
+      end
+      expect(error).to be_a(Mysql2::Error::ConnectionError)
+      expect(monotonic - started).to be < 2
+      expect(client).to be_closed
+    end
+
     it "streams rows while other fibers run" do
       client = new_client
       rows = 0
