@@ -4,35 +4,9 @@
  * side connections.
  */
 #include "client.h"
+#include "m2_charset.h"
 
 #include <string.h>
-
-typedef struct charset_map {
-    const char *mysql_name;
-    const char *ruby_name;
-} charset_map;
-
-/* MySQL character set names and their Ruby encodings. (The complete table arrives with the Client issue.) */
-static const charset_map charsets[] = {
-    {"utf8mb4", "UTF-8"},       {"utf8", "UTF-8"},
-    {"utf8mb3", "UTF-8"},       {"latin1", "ISO-8859-1"},
-    {"binary", "ASCII-8BIT"},   {"ascii", "US-ASCII"},
-    {"ucs2", "UTF-16BE"},       {"utf16", "UTF-16"},
-    {"utf32", "UTF-32"},        {"sjis", "Shift_JIS"},
-    {"cp932", "Windows-31J"},   {"ujis", "EUC-JP"},
-    {"eucjpms", "eucJP-ms"},    {"gbk", "GBK"},
-    {"gb2312", "GB2312"},       {"big5", "Big5"},
-    {"euckr", "EUC-KR"},        {"latin2", "ISO-8859-2"},
-    {"cp1250", "Windows-1250"}, {"cp1251", "Windows-1251"},
-    {"cp1256", "Windows-1256"}, {"cp1257", "Windows-1257"},
-    {"greek", "ISO-8859-7"},    {"hebrew", "ISO-8859-8"},
-    {"latin5", "ISO-8859-9"},   {"latin7", "ISO-8859-13"},
-    {"koi8r", "KOI8-R"},        {"koi8u", "KOI8-U"},
-    {"cp850", "CP850"},         {"cp852", "CP852"},
-    {"cp866", "IBM866"},        {"macce", "macCentEuro"},
-    {"macroman", "macRoman"},   {"tis620", "TIS-620"},
-    {"gb18030", "GB18030"},
-};
 
 static client_t *client_unconnected(VALUE self)
 {
@@ -119,20 +93,18 @@ static VALUE client_query_timeout(VALUE self)
     return seconds > 0 ? DBL2NUM(seconds) : Qnil;
 }
 
+/* call-seq: client.charset_name = name
+ * The connection character set (MYSQL_SET_CHARSET_NAME); Client#encoding becomes its Ruby encoding. */
 static VALUE client_set_charset_name(VALUE self, VALUE value)
 {
     const char *name = StringValueCStr(value);
-    for (size_t i = 0; i < sizeof(charsets) / sizeof(charsets[0]); i++) {
-        if (strcasecmp(charsets[i].mysql_name, name) != 0)
-            continue;
-        int index = rb_enc_find_index(charsets[i].ruby_name);
-        if (index < 0)
-            break;
-        set_option(self, MYSQL_SET_CHARSET_NAME, M2_ARG_STR, 0, charsets[i].mysql_name, NULL);
-        client_get(self)->encoding = rb_enc_from_index(index);
-        return value;
-    }
-    rb_raise(cMysql2Error, "Unsupported charset: '%" PRIsVALUE "'", rb_inspect(value));
+    const char *ruby = m2_charset_ruby_name(name, NULL);
+    int index = ruby ? rb_enc_find_index(ruby) : -1;
+    if (index < 0)
+        rb_raise(cMysql2Error, "Unsupported charset: '%" PRIsVALUE "'", rb_inspect(value));
+    set_option(self, MYSQL_SET_CHARSET_NAME, M2_ARG_STR, 0, name, NULL);
+    client_get(self)->encoding = rb_enc_from_index(index);
+    return value;
 }
 
 static char *optional_cstr(VALUE s)
