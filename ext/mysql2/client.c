@@ -401,6 +401,41 @@ static VALUE client_info_string(VALUE self)
     return info ? rb_utf8_str_new_cstr(info) : Qnil;
 }
 
+/* call-seq: client.database -> String or nil
+ * The current database as the client library tracks it (connect, select_db, and USE when the server reports
+ * schema changes). */
+static VALUE client_database(VALUE self)
+{
+    m2_conn *c = client_get(self)->conn;
+    if (!c->mysql || !c->mysql->db || !*c->mysql->db)
+        return Qnil;
+    return rb_enc_str_new_cstr(c->mysql->db, client_get(self)->encoding);
+}
+
+/* call-seq: client.session_track(type) -> Array of Strings or nil
+ * What the server reported for +type+ (SESSION_TRACK_*) with the last response; nil when nothing. */
+static VALUE client_session_track(VALUE self, VALUE type)
+{
+    m2_conn *c = client_live_conn(self);
+    enum enum_session_state_type t = (enum enum_session_state_type)NUM2INT(type);
+    const char *data;
+    size_t len;
+    if (mysql_session_track_get_first(c->mysql, t, &data, &len) != 0)
+        return Qnil;
+    VALUE out = rb_ary_new();
+    do {
+        rb_ary_push(out, rb_enc_str_new(data, (long)len, client_get(self)->encoding));
+    } while (mysql_session_track_get_next(c->mysql, t, &data, &len) == 0);
+    return out;
+}
+
+/* call-seq: client.ssl_cipher -> String or nil */
+static VALUE client_ssl_cipher(VALUE self)
+{
+    const char *cipher = mysql_get_ssl_cipher(client_live_conn(self)->mysql);
+    return cipher ? rb_usascii_str_new_cstr(cipher) : Qnil;
+}
+
 static VALUE client_encoding(VALUE self)
 {
     return rb_enc_from_encoding(client_get(self)->encoding);
@@ -433,6 +468,58 @@ static VALUE client_escape(VALUE self, VALUE str)
     return out;
 }
 
+/* Bytes that Client.escape puts a backslash in front of, with what follows the backslash. */
+static char escaped_char(char c)
+{
+    switch (c) {
+    case '\0':
+        return '0';
+    case '\n':
+        return 'n';
+    case '\r':
+        return 'r';
+    case '\032':
+        return 'Z';
+    case '\'':
+    case '"':
+    case '\\':
+        return c;
+    default:
+        return 0;
+    }
+}
+
+/*
+ * call-seq: Mysql2::Client.escape(string) -> String
+ *
+ * Escapes \0 ' " \ \n \r and \x1A without looking at any connection's character set. Returns +string+ itself
+ * when nothing needed escaping; otherwise a new String in the same encoding.
+ */
+static VALUE client_s_escape(VALUE klass, VALUE str)
+{
+    (void)klass;
+    Check_Type(str, T_STRING);
+    const char *src = RSTRING_PTR(str);
+    long len = RSTRING_LEN(str), extra = 0;
+    for (long i = 0; i < len; i++)
+        extra += escaped_char(src[i]) != 0;
+    if (extra == 0)
+        return str;
+    VALUE out = rb_str_new(NULL, len + extra);
+    char *dst = RSTRING_PTR(out);
+    for (long i = 0; i < len; i++) {
+        char e = escaped_char(src[i]);
+        if (e) {
+            *dst++ = '\\';
+            *dst++ = e;
+        } else {
+            *dst++ = src[i];
+        }
+    }
+    rb_enc_copy(out, str);
+    return out;
+}
+
 static VALUE client_s_info(VALUE klass)
 {
     (void)klass;
@@ -448,6 +535,7 @@ void init_mysql2_client(void)
     cMysql2Client = rb_define_class_under(mMysql2, "Client", rb_cObject);
     rb_define_alloc_func(cMysql2Client, client_alloc);
     rb_define_singleton_method(cMysql2Client, "info", client_s_info, 0);
+    rb_define_singleton_method(cMysql2Client, "escape", client_s_escape, 1);
 
     rb_define_private_method(cMysql2Client, "_query", client_query, 2);
     rb_define_method(cMysql2Client, "async_result", client_async_result, 0);
@@ -469,6 +557,9 @@ void init_mysql2_client(void)
     rb_define_method(cMysql2Client, "server_info", client_server_info, 0);
     rb_define_method(cMysql2Client, "query_info_string", client_info_string, 0);
     rb_define_method(cMysql2Client, "encoding", client_encoding, 0);
+    rb_define_method(cMysql2Client, "database", client_database, 0);
+    rb_define_method(cMysql2Client, "session_track", client_session_track, 1);
+    rb_define_method(cMysql2Client, "ssl_cipher", client_ssl_cipher, 0);
     rb_define_method(cMysql2Client, "automatic_close?", client_automatic_close_p, 0);
     rb_define_method(cMysql2Client, "automatic_close=", client_set_automatic_close, 1);
     rb_define_method(cMysql2Client, "escape", client_escape, 1);

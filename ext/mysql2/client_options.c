@@ -107,6 +107,97 @@ static VALUE client_set_charset_name(VALUE self, VALUE value)
     return value;
 }
 
+static VALUE set_string(VALUE self, enum mysql_option option, VALUE value)
+{
+    if (!NIL_P(value))
+        set_option(self, option, M2_ARG_STR, 0, StringValueCStr(value), NULL);
+    return value;
+}
+
+static VALUE set_bool(VALUE self, enum mysql_option option, VALUE value)
+{
+    set_option(self, option, M2_ARG_BOOL, RTEST(value) ? 1 : 0, NULL, NULL);
+    return value;
+}
+
+static VALUE client_set_default_file(VALUE self, VALUE value)
+{
+    return set_string(self, MYSQL_READ_DEFAULT_FILE, value);
+}
+
+static VALUE client_set_default_group(VALUE self, VALUE value)
+{
+    return set_string(self, MYSQL_READ_DEFAULT_GROUP, value);
+}
+
+static VALUE client_set_default_auth(VALUE self, VALUE value)
+{
+    return set_string(self, MYSQL_DEFAULT_AUTH, value);
+}
+
+static VALUE client_set_secure_auth(VALUE self, VALUE value)
+{
+    return set_bool(self, MYSQL_SECURE_AUTH, value);
+}
+
+static VALUE client_set_enable_cleartext_plugin(VALUE self, VALUE value)
+{
+    return set_bool(self, MYSQL_ENABLE_CLEARTEXT_PLUGIN, value);
+}
+
+/* MariaDB Connector/C fetches an RSA public key on its own; the MySQL option does not exist there. */
+static VALUE client_set_get_server_public_key(VALUE self, VALUE value)
+{
+    (void)self;
+    (void)value;
+    rb_raise(cMysql2Error, "get-server-public-key is not available, you may need a newer MySQL client library");
+}
+
+static VALUE client_set_tls_version(VALUE self, VALUE value)
+{
+    return set_string(self, MARIADB_OPT_TLS_VERSION, value);
+}
+
+static VALUE client_set_tls_passphrase(VALUE self, VALUE value)
+{
+    return set_string(self, MARIADB_OPT_TLS_PASSPHRASE, value);
+}
+
+/* call-seq: client.ssl_set(key, cert, ca, capath, cipher) -> nil
+ * Private. The TLS files and cipher list; nil leaves one unset. Asks for TLS when the server offers it. */
+static VALUE client_ssl_set(VALUE self, VALUE key, VALUE cert, VALUE ca, VALUE capath, VALUE cipher)
+{
+    set_string(self, MYSQL_OPT_SSL_KEY, key);
+    set_string(self, MYSQL_OPT_SSL_CERT, cert);
+    set_string(self, MYSQL_OPT_SSL_CA, ca);
+    set_string(self, MYSQL_OPT_SSL_CAPATH, capath);
+    set_string(self, MYSQL_OPT_SSL_CIPHER, cipher);
+    return Qnil;
+}
+
+/* call-seq: client.ssl_mode = mode (SSL_MODE_DISABLED .. SSL_MODE_VERIFY_IDENTITY)
+ * Private. disabled: no TLS; preferred: not supported by the library (warns, no TLS); required: TLS or fail;
+ * verify_ca / verify_identity: TLS with the server's certificate checked against the CA and (both, with this
+ * library) its name against the host. */
+static VALUE client_set_ssl_mode(VALUE self, VALUE value)
+{
+    int mode = NUM2INT(value);
+    if (mode < 1 || mode > 5)
+        rb_raise(cMysql2Error,
+                 "ssl_mode= takes DISABLED, PREFERRED, REQUIRED, VERIFY_CA, VERIFY_IDENTITY, you passed: %d", mode);
+    if (mode == 1) /* disabled: Client#initialize passes no TLS option at all */
+        return value;
+    if (mode == 2) { /* the library has no "TLS if offered, else plaintext" */
+        rb_warn("MariaDB Connector/C does not support ssl_mode :preferred; connecting without TLS (use :required "
+                "to insist on TLS)");
+        return value;
+    }
+    set_option(self, MYSQL_OPT_SSL_ENFORCE, M2_ARG_BOOL, 1, NULL, NULL);
+    if (mode >= 4)
+        set_option(self, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, M2_ARG_BOOL, 1, NULL, NULL);
+    return value;
+}
+
 static char *optional_cstr(VALUE s)
 {
     return NIL_P(s) ? NULL : StringValueCStr(s);
@@ -127,12 +218,32 @@ static VALUE connect_body(command_t *cmd)
  * Private. Connects with the options set so far; waits through the wait primitive (other threads and fibers run).
  * Raises Mysql2::Error::ConnectionError (with the server's error number) when it fails.
  */
+static int add_connect_attr(VALUE key, VALUE value, VALUE self)
+{
+    rb_encoding *enc = client_get(self)->encoding;
+    VALUE k = rb_str_export_to_enc(rb_obj_as_string(key), enc);
+    VALUE v = rb_str_export_to_enc(rb_obj_as_string(value), enc);
+    set_option(self, MYSQL_OPT_CONNECT_ATTR_ADD, M2_ARG_STR2, 0, StringValueCStr(k), StringValueCStr(v));
+    return ST_CONTINUE;
+}
+
+static void set_connect_attrs(VALUE self, VALUE conn_attrs)
+{
+    if (NIL_P(conn_attrs))
+        return;
+    Check_Type(conn_attrs, T_HASH);
+    set_option(self, MYSQL_OPT_CONNECT_ATTR_RESET, M2_ARG_NONE, 0, NULL, NULL);
+    rb_hash_foreach(conn_attrs, add_connect_attr, self);
+}
+
 static VALUE client_connect(VALUE self, VALUE user, VALUE pass, VALUE host, VALUE port, VALUE database, VALUE socket,
                             VALUE flags, VALUE conn_attrs, VALUE tls_sni_name)
 {
-    (void)conn_attrs;
-    (void)tls_sni_name;
+    if (!NIL_P(tls_sni_name))
+        rb_raise(cMysql2Error, "tls_sni_name is not available, you may need a newer MySQL client library (added in "
+                               "MySQL 8.1; not supported on MariaDB)");
     client_unconnected(self);
+    set_connect_attrs(self, conn_attrs);
     m2_params p = {.user = optional_cstr(user),
                    .password = optional_cstr(pass),
                    .host = optional_cstr(host),
@@ -166,6 +277,16 @@ void init_mysql2_client_options(void)
     rb_define_private_method(cMysql2Client, "init_command=", client_set_init_command, 1);
     rb_define_private_method(cMysql2Client, "charset_name=", client_set_charset_name, 1);
     rb_define_private_method(cMysql2Client, "connect", client_connect_m, -1);
+    rb_define_private_method(cMysql2Client, "default_file=", client_set_default_file, 1);
+    rb_define_private_method(cMysql2Client, "default_group=", client_set_default_group, 1);
+    rb_define_private_method(cMysql2Client, "default_auth=", client_set_default_auth, 1);
+    rb_define_private_method(cMysql2Client, "secure_auth=", client_set_secure_auth, 1);
+    rb_define_private_method(cMysql2Client, "enable_cleartext_plugin=", client_set_enable_cleartext_plugin, 1);
+    rb_define_private_method(cMysql2Client, "get_server_public_key=", client_set_get_server_public_key, 1);
+    rb_define_private_method(cMysql2Client, "tls_version=", client_set_tls_version, 1);
+    rb_define_private_method(cMysql2Client, "tls_passphrase=", client_set_tls_passphrase, 1);
+    rb_define_private_method(cMysql2Client, "ssl_set", client_ssl_set, 5);
+    rb_define_private_method(cMysql2Client, "ssl_mode=", client_set_ssl_mode, 1);
     rb_define_method(cMysql2Client, "reconnect=", client_set_reconnect, 1);
     rb_define_method(cMysql2Client, "query_timeout=", client_set_query_timeout, 1);
     rb_define_method(cMysql2Client, "query_timeout", client_query_timeout, 0);

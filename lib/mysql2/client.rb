@@ -1,37 +1,32 @@
 # frozen_string_literal: true
 
+require "mysql2/client/flags"
+require "mysql2/client/tls"
+
 module Mysql2
   # A connection to a MySQL or MariaDB server. Commands are defined in C (ext/mysql2/client*.c); this file holds
-  # the option policy: defaults, aliases and coercions, then the private C setters and `connect`.
+  # the option policy (defaults, aliases, coercions, warnings) applied in mysql2's documented order, through the
+  # private C setters and the private `connect` (9 positional arguments; subclasses may override it).
   class Client
-    attr_reader :query_options, :read_timeout
+    include Flags
+    include TLS
 
-    # Client flags (values from the client library's headers).
-    REMEMBER_OPTIONS = 0x80000000
-    LONG_PASSWORD = 1
-    FOUND_ROWS = 2
-    LONG_FLAG = 4
-    CONNECT_WITH_DB = 8
-    COMPRESS = 32
-    LOCAL_FILES = 128
-    PROTOCOL_41 = 512
-    INTERACTIVE = 1024
-    SSL = 2048
-    TRANSACTIONS = 8192
-    SECURE_CONNECTION = 32_768
-    MULTI_STATEMENTS = 65_536
-    MULTI_RESULTS = 131_072
-    PS_MULTI_RESULTS = 262_144
-    CONNECT_ATTRS = 1_048_576
-    OPTION_MULTI_STATEMENTS_ON = 0
-    OPTION_MULTI_STATEMENTS_OFF = 1
+    attr_reader :query_options, :read_timeout
 
     DEFAULT_FLAGS = REMEMBER_OPTIONS | LONG_PASSWORD | LONG_FLAG | TRANSACTIONS | PROTOCOL_41 |
                     SECURE_CONNECTION | CONNECT_ATTRS
 
-    BOOLEAN_OPTIONS = %i[reconnect local_infile automatic_close].freeze
+    # Options handed to a private setter, in this order, when present.
+    SETTER_OPTIONS = %i[reconnect connect_timeout local_infile read_timeout write_timeout default_file default_group
+                        secure_auth init_command automatic_close enable_cleartext_plugin default_auth
+                        get_server_public_key tls_version query_timeout].freeze
+    BOOLEAN_OPTIONS = %i[reconnect local_infile secure_auth automatic_close enable_cleartext_plugin
+                         get_server_public_key].freeze
     TIMEOUT_OPTIONS = %i[connect_timeout read_timeout write_timeout].freeze
-    PASSTHROUGH_OPTIONS = %i[init_command query_timeout].freeze
+    DEPRECATED_ALIASES = { user: :username, pass: :password, hostname: :host, dbname: :database, db: :database,
+                           sock: :socket }.freeze
+    EMPTY_QUERY_OPTIONS = {}.freeze
+    private_constant :EMPTY_QUERY_OPTIONS
 
     def self.default_query_options
       @default_query_options ||= {
@@ -48,11 +43,16 @@ module Mysql2
       @read_timeout = nil
       @query_options = self.class.default_query_options.dup
       @query_options.merge!(opts)
+      apply_tls_option_aliases(opts)
       initialize_ext
-      apply_options(opts)
-      @query_options.delete(:password)
-      @query_options.delete(:pass)
-      connect(*connect_arguments(opts))
+      opts[:connect_timeout] = 120 unless opts.key?(:connect_timeout)
+      opts[:local_infile] = false unless opts.key?(:local_infile)
+      apply_setter_options(opts)
+      self.charset_name = opts[:encoding] || "utf8mb4"
+      configure_tls(opts)
+      flags = @query_options[:connect_flags] = compute_flags(opts[:flags], opts[:sslverify])
+      check_and_clean_query_options(opts)
+      connect(*connect_arguments(opts, flags))
     end
 
     # Runs +sql+ and returns a Mysql2::Result (nil for statements without rows, and with async: true).
@@ -76,34 +76,75 @@ module Mysql2
       nil
     end
 
+    # mysql_info() parsed into a Hash: "Records: 2  Duplicates: 0  Warnings: 0" => {records: 2, ...}.
+    def query_info
+      info = query_info_string
+      return {} unless info
+
+      info.split.each_slice(2).to_h { |key, value| [key.chomp(":").downcase.to_sym, value.to_i] }
+    end
+
+    def info
+      self.class.info
+    end
+
     private
 
-    def apply_options(opts)
-      opts = { connect_timeout: 120, local_infile: false }.merge(opts)
-      BOOLEAN_OPTIONS.each { |key| send(:"#{key}=", opts[key] ? true : false) if opts.key?(key) }
-      apply_valued_options(opts)
+    def apply_setter_options(opts)
+      SETTER_OPTIONS.each do |key|
+        next unless opts.key?(key)
+
+        value = opts[key]
+        if BOOLEAN_OPTIONS.include?(key)
+          value = value ? true : false
+        elsif TIMEOUT_OPTIONS.include?(key)
+          next if value.nil?
+
+          value = Integer(value)
+        end
+        send(:"#{key}=", value)
+      end
       @read_timeout = opts[:read_timeout]
-      self.charset_name = opts[:encoding] || "utf8mb4"
     end
 
-    # Timeouts are coerced with Integer() ("5" is fine, "x" raises ArgumentError); nil means "not given".
-    def apply_valued_options(opts)
-      TIMEOUT_OPTIONS.each { |key| send(:"#{key}=", Integer(opts[key])) unless opts[key].nil? }
-      PASSTHROUGH_OPTIONS.each { |key| send(:"#{key}=", opts[key]) unless opts[key].nil? }
+    def check_and_clean_query_options(opts)
+      warn_incoherent_options(opts)
+      used = DEPRECATED_ALIASES.keys.select { |key| @query_options.key?(key) }
+      unless used.empty?
+        warn "============= WARNING FROM mysql2 =============\n" \
+             "The options :#{used.join(", :")} are deprecated and will be removed at some point in the future.\n" \
+             "Instead, please use :#{used.map { |key| DEPRECATED_ALIASES[key] }.uniq.join(", :")}.\n" \
+             "============= END WARNING FROM mysql2 ========="
+      end
+      @query_options.delete(:password)
+      @query_options.delete(:pass)
     end
 
-    # The first non-nil value among an option and its deprecated aliases, as a String.
-    def string_option(opts, *keys)
-      value = keys.map { |key| opts[key] }.compact.first
-      value&.to_s
+    def warn_incoherent_options(opts)
+      if opts[:sslkey].nil? ^ opts[:sslcert].nil?
+        warn ":sslkey and :sslcert only take effect together; alone, libmysqlclient sends no client certificate " \
+             "and MariaDB Connector/C fails to connect"
+      end
+      return unless opts[:stream] && opts[:cache_rows]
+
+      warn ":cache_rows is ignored on a client with :stream enabled; pass cache_rows: false to acknowledge " \
+           "streaming semantics"
     end
 
-    def connect_arguments(opts)
-      flags = DEFAULT_FLAGS | (opts[:flags].is_a?(Integer) ? opts[:flags] : 0)
-      @query_options[:connect_flags] = flags
-      [string_option(opts, :username, :user), string_option(opts, :password, :pass),
-       string_option(opts, :host, :hostname), opts[:port].to_i, string_option(opts, :database, :dbname, :db),
-       string_option(opts, :socket, :sock), flags, nil, nil]
+    # The first non-nil value among an option and its deprecated aliases.
+    def first_option(opts, *keys)
+      keys.map { |key| opts[key] }.compact.first
+    end
+
+    def connect_arguments(opts, flags)
+      user = first_option(opts, :username, :user)
+      pass = first_option(opts, :password, :pass)
+      host = first_option(opts, :host, :hostname)
+      database = first_option(opts, :database, :dbname, :db)
+      socket = first_option(opts, :socket, :sock)
+      conn_attrs = parse_connect_attrs(opts[:connect_attrs])
+      [user&.to_s, pass&.to_s, host&.to_s, opts[:port].to_i, database&.to_s, socket&.to_s, flags, conn_attrs,
+       opts[:tls_sni_name]]
     end
   end
 end

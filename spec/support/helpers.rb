@@ -12,7 +12,11 @@ module Mysql2Test
     end
 
     def new_client(**opts)
-      client = Mysql2::Client.new(client_options(**opts))
+      track(Mysql2::Client.new(client_options(**opts)))
+    end
+
+    # Closes +client+ after the example.
+    def track(client)
       (@clients_to_close ||= []) << client
       client
     end

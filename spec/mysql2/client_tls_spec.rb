@@ -1,0 +1,58 @@
+# frozen_string_literal: true
+
+require "spec_helper"
+
+# TLS against the private server, whose certificate (signed by tmp/mariadb/certs/ca.pem) names only
+# mysql2-test.local: so any check of the host name fails when connecting to 127.0.0.1.
+RSpec.describe "TLS", :external_server_unsupported do
+  let(:cfg) { Mysql2Test::CONFIG }
+
+  def tls_version(client)
+    client.query("SHOW SESSION STATUS LIKE 'Ssl_version'").first["Value"]
+  end
+
+  it "connects encrypted with ssl_mode: :required and no certificates, over TCP and the socket" do
+    [new_client(ssl_mode: :required), new_client(socket: true, tls_mode: "REQUIRED")].each do |client|
+      expect(client.ssl_cipher).to be_a(String)
+      expect(tls_version(client)).to start_with("TLSv1.")
+    end
+  end
+
+  it "connects in plaintext by default and with ssl_mode: :disabled, even with a CA given" do
+    expect(new_client.ssl_cipher).to be_nil
+    expect(new_client(ssl_mode: :disabled, sslca: cfg[:ssl_ca]).ssl_cipher).to be_nil
+  end
+
+  it "refuses a server whose certificate another CA signed (verify_ca)" do
+    expect { new_client(ssl_mode: :verify_ca, sslca: cfg[:other_ca]) }
+      .to raise_error(Mysql2::Error::ConnectionError) { |e| expect(e.error_number).to eq(2026) }
+  end
+
+  it "refuses a certificate issued for another host name (verify_identity on 127.0.0.1)" do
+    expect { new_client(ssl_mode: :verify_identity, sslca: cfg[:ssl_ca]) }
+      .to raise_error(Mysql2::Error::ConnectionError, /certificate/) { |e| expect(e.error_number).to eq(2026) }
+    expect { new_client(sslverify: true, sslca: cfg[:ssl_ca]) }.to raise_error(Mysql2::Error::ConnectionError)
+  end
+
+  it "sends a client certificate, and tls_* aliases win over ssl* ones (with a warning)" do
+    client = nil
+    expect do
+      client = new_client(ssl_mode: :required, tls_cert: cfg[:client_cert], sslcert: "/nonexistent",
+                          tls_key: cfg[:client_key])
+    end.to output(/:sslcert and :tls_cert were both given with different values; :tls_cert wins/).to_stderr
+    expect(client.ssl_cipher).to be_a(String)
+  end
+
+  it "honours tls_version" do
+    expect(tls_version(new_client(ssl_mode: :required, tls_version: "TLSv1.2"))).to eq("TLSv1.2")
+  end
+
+  it "refuses sslverify: false with a verify mode, and warns about what it cannot do" do
+    expect { new_client(sslverify: false, ssl_mode: :verify_ca) }
+      .to raise_error(Mysql2::Error::ConnectionError, "sslverify: false conflicts with ssl_mode: verify_ca")
+    expect { new_client(ssl_mode: :preferred) }.to output(/does not support ssl_mode :preferred/).to_stderr
+    expect { new_client(ssl_mode: :bogus) }.to output(/Unknown MySQL ssl_mode flag: bogus/).to_stderr
+    expect { new_client(sslkey: cfg[:client_key], ssl_mode: :disabled) }
+      .to output(/:sslkey and :sslcert only take effect together/).to_stderr
+  end
+end
