@@ -177,8 +177,8 @@ static VALUE client_ssl_set(VALUE self, VALUE key, VALUE cert, VALUE ca, VALUE c
 
 /* call-seq: client.ssl_mode = mode (SSL_MODE_DISABLED .. SSL_MODE_VERIFY_IDENTITY)
  * Private. disabled: no TLS; preferred: not supported by the library (warns, no TLS); required: TLS or fail;
- * verify_ca / verify_identity: TLS with the server's certificate checked against the CA and (both, with this
- * library) its name against the host. */
+ * verify_ca: TLS with the server's chain checked against the CA right after the handshake (m2_tls.c);
+ * verify_identity: the library checks the chain and the certificate's name against the host. */
 static VALUE client_set_ssl_mode(VALUE self, VALUE value)
 {
     int mode = NUM2INT(value);
@@ -193,7 +193,9 @@ static VALUE client_set_ssl_mode(VALUE self, VALUE value)
         return value;
     }
     set_option(self, MYSQL_OPT_SSL_ENFORCE, M2_ARG_BOOL, 1, NULL, NULL);
-    if (mode >= 4)
+    if (mode == 4) /* verify_ca: the library would also check the host name; m2_tls checks the chain alone */
+        client_unconnected(self)->conn->verify_chain = true;
+    if (mode == 5)
         set_option(self, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, M2_ARG_BOOL, 1, NULL, NULL);
     return value;
 }

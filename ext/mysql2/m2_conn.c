@@ -13,6 +13,8 @@
 
 #include <errmsg.h>
 
+#include "m2_tls.h"
+
 /* Coroutine stack for the non-blocking API: the TLS handshake and authentication plugins run on it. */
 #define M2_NONBLOCK_STACK_SIZE ((size_t)256 * 1024)
 
@@ -104,6 +106,7 @@ m2_conn *m2_conn_new_like(const m2_conn *src)
         return NULL;
     if (params_copy(&c->params, &src->params) != 0)
         goto fail;
+    c->verify_chain = src->verify_chain;
     for (size_t i = 0; i < src->n_options; i++) {
         const m2_option *o = &src->options[i];
         if (o->option == MYSQL_INIT_COMMAND) /* a side connection only sends KILL: no session set-up */
@@ -201,8 +204,26 @@ static void capture_error(m2_conn *c, MYSQL_STMT *stmt)
     snprintf(c->sqlstate, sizeof(c->sqlstate), "%s", state);
 }
 
+static bool redirect_to_devnull(m2_conn *c);
+
+/* ssl_mode: :verify_ca: the library verified nothing; check the chain now, before the session is used. */
+static bool chain_rejected(m2_conn *c)
+{
+    char reason[256];
+    if (!c->verify_chain || m2_tls_verify_chain(c->mysql, reason, sizeof(reason)) == 0)
+        return false;
+    c->err_no = CR_SSL_CONNECTION_ERROR;
+    snprintf(c->err_msg, sizeof(c->err_msg), "SSL connection error: verify_ca: %s", reason);
+    snprintf(c->sqlstate, sizeof(c->sqlstate), "HY000");
+    return true;
+}
+
 static void connect_finished(m2_conn *c)
 {
+    if (c->ret_mysql && chain_rejected(c)) {
+        redirect_to_devnull(c); /* say nothing more to a server we do not trust */
+        c->ret_mysql = NULL;
+    }
     if (c->ret_mysql) {
         c->state = M2_STATE_READY;
         c->owner_pid = getpid();
@@ -210,7 +231,7 @@ static void connect_finished(m2_conn *c)
         c->cancelled = false;
         return;
     }
-    /* A failed handshake leaves the handle in an unknown state: start from a fresh one next time. */
+    /* A failed or rejected handshake leaves the handle in an unknown state: start from a fresh one next time. */
     mysql_close(c->mysql);
     c->mysql = NULL;
     c->session++;

@@ -23,6 +23,22 @@ RSpec.describe "TLS", :external_server_unsupported do
     expect(new_client(ssl_mode: :disabled, sslca: cfg[:ssl_ca]).ssl_cipher).to be_nil
   end
 
+  it "accepts the right CA with verify_ca on 127.0.0.1 (the host name is not checked), also after a reconnect" do
+    client = new_client(ssl_mode: :verify_ca, sslca: cfg[:ssl_ca], reconnect: true)
+    expect(client.ssl_cipher).to be_a(String)
+    observer.query("KILL #{client.thread_id}")
+    expect { client.query("SELECT 1") }.to raise_error(Mysql2::Error::ConnectionError)
+    expect(client.query("SELECT 1 AS one").first).to eq("one" => "1")
+    expect(client.ssl_cipher).to be_a(String)
+  end
+
+  it "refuses verify_ca when no CA vouches for the server" do
+    expect { new_client(ssl_mode: :verify_ca) }
+      .to raise_error(Mysql2::Error::ConnectionError, /\ASSL connection error: verify_ca: /) { |e|
+        expect(e.error_number).to eq(2026)
+      }
+  end
+
   it "refuses a server whose certificate another CA signed (verify_ca)" do
     expect { new_client(ssl_mode: :verify_ca, sslca: cfg[:other_ca]) }
       .to raise_error(Mysql2::Error::ConnectionError) { |e| expect(e.error_number).to eq(2026) }
