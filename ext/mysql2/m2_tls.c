@@ -8,7 +8,7 @@
 #include <string.h>
 
 #ifdef HAVE_OPENSSL_SSL_H
-#define HAVE_TLS 1 /* ma_pvio.h then declares the TLS member of the pvio with its real type */
+#define HAVE_TLS 1           /* ma_pvio.h then declares the TLS member of the pvio with its real type */
 typedef unsigned char uchar; /* what ma_tls.h expects from the library's private ma_global.h */
 #define MY_GLOBAL_INCLUDED 1 /* ...and keeps ma_pvio.h from declaring it a second time */
 #include <ma_pvio.h>
