@@ -43,6 +43,26 @@ step "Stream a large result row by row (stream: true), stop early, and keep usin
   puts "read #{seen} rows of a million, then: #{client.query("SELECT 1 AS still_fine").first.inspect}"
 end
 
+step "TLS: the CA checked with :verify_ca; a certificate for another host name refused by :verify_identity" do
+  tls = Mysql2::Client.new(**tcp, ssl_mode: :verify_ca, sslca: cfg[:ssl_ca])
+  version = tls.query("SHOW SESSION STATUS LIKE 'Ssl_version'").first["Value"]
+  puts "verify_ca: #{version}, cipher #{tls.ssl_cipher}"
+  tls.close
+  begin
+    Mysql2::Client.new(**tcp, ssl_mode: :verify_identity, sslca: cfg[:ssl_ca])
+  rescue Mysql2::Error::ConnectionError => e
+    puts "verify_identity to 127.0.0.1 with a certificate for #{cfg[:tls_hostname]}: refused (#{e.message})"
+  end
+end
+
+step "Several statements in one query, each result read in turn" do
+  multi = Mysql2::Client.new(**tcp, flags: Mysql2::Client::MULTI_STATEMENTS)
+  results = [multi.query("SELECT 'first' AS r; SELECT 'second' AS r; SELECT 'third' AS r").first["r"]]
+  results << multi.store_result.first["r"] while multi.next_result
+  puts "results: #{results.inspect}"
+  multi.close
+end
+
 step "close from another thread cancels a running query at once" do
   busy = Mysql2::Client.new(**tcp)
   worker = Thread.new do
