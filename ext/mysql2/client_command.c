@@ -222,12 +222,13 @@ static void ensure_connected(command_t *cmd)
 {
     m2_conn *c = cmd->conn;
     if (m2_conn_inherited(c)) {
+        int owner = (int)c->owner_pid;
         m2_conn_discard(c, M2_STATE_LOST); /* releases only this process's copy of the socket */
         if (!cmd->cl->reconnect)
             rb_raise(cMysql2ConnectionError,
                      "This connection was inherited across fork() and must be reopened in this process "
                      "(connected in pid %d, now pid %d)",
-                     (int)c->owner_pid, (int)getpid());
+                     owner, (int)getpid());
     }
     if (c->state == M2_STATE_READY || (cmd->flags & CMD_NO_RECONNECT))
         return;
