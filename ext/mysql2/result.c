@@ -117,9 +117,11 @@ VALUE result_new(VALUE client, m2_conn *conn, MYSQL_RES *res, bool streaming, VA
     return self;
 }
 
+/* Cells live in ALLOCV_N's buffer: on the stack, or in a temporary object the GC marks, never plain malloc. */
 static VALUE build_row(result_t *r, MYSQL_ROW row, unsigned long *lengths)
 {
-    VALUE values[64], *cells = r->nfields <= 64 ? values : ALLOC_N(VALUE, r->nfields);
+    VALUE tmp;
+    VALUE *cells = ALLOCV_N(VALUE, tmp, r->nfields);
     for (unsigned int i = 0; i < r->nfields; i++)
         cells[i] = row[i] ? rb_enc_str_new(row[i], (long)lengths[i], r->column_enc[i]) : Qnil;
     VALUE out;
@@ -130,8 +132,7 @@ static VALUE build_row(result_t *r, MYSQL_ROW row, unsigned long *lengths)
         for (unsigned int i = 0; i < r->nfields; i++)
             rb_hash_aset(out, RARRAY_AREF(r->fields, i), cells[i]);
     }
-    if (cells != values)
-        xfree(cells);
+    ALLOCV_END(tmp);
     return out;
 }
 

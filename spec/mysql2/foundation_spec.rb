@@ -41,6 +41,19 @@ RSpec.describe "the foundation" do
     expect(new_client.query("SELECT 1, 2", as: :array).to_a).to eq([%w[1 2]])
   end
 
+  it "builds rows wider than 64 columns, also with a GC at every allocation" do
+    sql = "SELECT #{(1..300).map { |i| "REPEAT('x', #{i}) AS c#{i}" }.join(", ")}"
+    client = new_client
+    GC.stress = true
+    row = client.query(sql).first
+    array = client.query(sql, as: :array).first
+  ensure
+    GC.stress = false
+    expect(row.size).to eq(300)
+    expect(row["c300"]).to eq("x" * 300)
+    expect(array.map(&:size)).to eq((1..300).to_a)
+  end
+
   it "round-trips a table: create, insert, read back" do
     client = new_client
     client.query("CREATE TEMPORARY TABLE t (id INT PRIMARY KEY, name VARCHAR(20))")
