@@ -541,11 +541,6 @@ bool m2_conn_inherited(const m2_conn *c)
     return c->mysql && c->owner_pid != 0 && c->owner_pid != getpid();
 }
 
-bool m2_conn_usable(const m2_conn *c)
-{
-    return c->state == M2_STATE_READY && c->mysql && !c->cancelled && !m2_conn_inherited(c);
-}
-
 int m2_conn_socket(const m2_conn *c)
 {
     return c->mysql ? (int)mysql_get_socket(c->mysql) : -1;
@@ -557,7 +552,6 @@ MYSQL_RES *m2_conn_use_result(m2_conn *c)
     if (res) {
         c->stream = res;
         c->stream_id++;
-        c->stream_abandoned = false;
     } else {
         capture_error(c, NULL);
     }
@@ -573,7 +567,6 @@ void m2_conn_drop_stream(m2_conn *c)
     c->stream->handle = NULL; /* keeps mysql_free_result from reading the rest of the rows */
     mysql_free_result(c->stream);
     c->stream = NULL;
-    c->stream_abandoned = false;
 }
 
 int m2_conn_defer_stmt_close(m2_conn *c, MYSQL_STMT *stmt)

@@ -103,9 +103,8 @@ typedef struct m2_conn {
     MYSQL_RES *ret_res;
     MYSQL_ROW ret_row;
 
-    MYSQL_RES *stream;     /* open unbuffered result (mysql_use_result), owned here; NULL when none */
-    uint64_t stream_id;    /* identifies the current stream; Results compare it with their own */
-    bool stream_abandoned; /* its Result is gone: drain it at the next safe point */
+    MYSQL_RES *stream;  /* open unbuffered result (mysql_use_result), owned here; NULL when none */
+    uint64_t stream_id; /* identifies the current stream; Results compare it with their own */
     m2_pending_stmt *pending_stmts;
 
     unsigned int err_no; /* error of the last finished operation (0: none), captured before any teardown */
@@ -175,8 +174,7 @@ void m2_conn_discard(m2_conn *c, m2_state final_state);
  * Frees nothing; the waiter's command tears the session down when it ends. Not to be used in a forked child. */
 void m2_conn_cancel(m2_conn *c);
 
-/* True when the session is connected and was connected by this process. */
-bool m2_conn_usable(const m2_conn *c);
+/* True when the session was connected by another process (this one is a forked child). */
 bool m2_conn_inherited(const m2_conn *c);
 int m2_conn_socket(const m2_conn *c);
 

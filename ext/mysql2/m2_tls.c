@@ -27,11 +27,6 @@ static SSL *session_ssl(MYSQL *mysql)
     return pvio->ctls->ssl;
 }
 
-int m2_tls_inspectable(MYSQL *mysql)
-{
-    return session_ssl(mysql) != NULL;
-}
-
 int m2_tls_verify_chain(MYSQL *mysql, char *msg, size_t len)
 {
     SSL *ssl = session_ssl(mysql);
@@ -52,11 +47,6 @@ int m2_tls_verify_chain(MYSQL *mysql, char *msg, size_t len)
     return (int)result;
 }
 #else
-int m2_tls_inspectable(MYSQL *mysql)
-{
-    (void)mysql;
-    return 0;
-}
 
 int m2_tls_verify_chain(MYSQL *mysql, char *msg, size_t len)
 {

@@ -8,8 +8,6 @@
 
 #include <mysql.h>
 
-/* Whether this build can inspect the session's TLS state (OpenSSL headers found, and the library uses OpenSSL). */
-int m2_tls_inspectable(MYSQL *mysql);
 /* Verifies the server's certificate chain against the CA the session was configured with, without looking at the
  * host name (ssl_mode: :verify_ca). Returns 0 when it verifies; otherwise writes the reason into msg and returns
  * non-zero. */
