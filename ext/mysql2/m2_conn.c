@@ -253,11 +253,10 @@ static int step(m2_conn *c, int status)
     return 0;
 }
 
-static int begin(m2_conn *c, m2_op op)
+static void begin(m2_conn *c, m2_op op)
 {
     c->op = op;
     c->err_no = 0;
-    return 0;
 }
 
 int m2_conn_connect_start(m2_conn *c)

@@ -274,8 +274,7 @@ static VALUE result_count(VALUE self)
 static VALUE result_free_m(VALUE self)
 {
     result_t *r = result_get(self);
-    free_buffered(r);
-    r->res = NULL;
+    free_buffered(r); /* also forgets a stream, which the connection drains at its next command */
     return Qnil;
 }
 
