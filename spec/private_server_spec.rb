@@ -18,7 +18,7 @@ RSpec.describe "the private server", :external_server_unsupported do
       cipher = client.query("SHOW SESSION STATUS LIKE 'Ssl_cipher'").first
       expect(cipher).to include("Variable_name" => "Ssl_cipher")
       expect(client.query("SHOW DATABASES LIKE 'mysql2_test'").count).to eq(1)
-      expect(client.query("SELECT @@local_infile AS l, @@performance_schema AS p").first).to eq("l" => "1", "p" => "1")
+      expect(client.query("SELECT @@local_infile AS l, @@performance_schema AS p").first).to eq("l" => 1, "p" => 1)
       client.close
       expect(File).to exist(File.join(base, "certs", "ca.pem"))
     ensure

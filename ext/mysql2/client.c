@@ -2,11 +2,11 @@
  * client.c: Mysql2::Client: allocation, GC, and the command methods. Options and connect live in
  * client_options.c; the chokepoint and the wait live in client_command.c.
  */
-#include "client.h"
+#include "result.h"
 
 VALUE cMysql2Client;
-static ID id_async, id_stream;
-static VALUE sym_async, sym_stream;
+static ID id_async;
+static VALUE sym_async;
 
 /* ---- typed data ------------------------------------------------------------------------------------------ */
 
@@ -78,10 +78,12 @@ static m2_conn *client_live_conn(VALUE self)
 typedef struct query_args {
     VALUE sql;
     VALUE options;
-    bool async, stream;
+    query_options opts;
+    bool async;
 } query_args;
 
-VALUE client_collect_result(command_t *cmd, VALUE query_options, bool stream)
+/* Reads the result of the statement just answered (buffered or streaming) into a Mysql2::Result, or nil. */
+static VALUE collect_result(command_t *cmd, const result_origin *origin)
 {
     m2_conn *c = cmd->conn;
     if (mysql_field_count(c->mysql) == 0) {
@@ -89,11 +91,11 @@ VALUE client_collect_result(command_t *cmd, VALUE query_options, bool stream)
         cmd->cl->has_affected_rows = true;
         return Qnil;
     }
-    if (stream) {
+    if (origin->opts->stream) {
         MYSQL_RES *res = m2_conn_use_result(c);
         if (!res)
             command_raise(cmd);
-        return result_new(cmd->self, c, res, true, query_options);
+        return result_new(cmd->self, c, res, origin);
     }
     command_drive(cmd, m2_conn_store_result_start(c));
     MYSQL_RES *res = c->ret_res;
@@ -102,7 +104,7 @@ VALUE client_collect_result(command_t *cmd, VALUE query_options, bool stream)
     res->handle = NULL; /* a stored result never reads from the connection again */
     cmd->cl->affected_rows = mysql_affected_rows(c->mysql);
     cmd->cl->has_affected_rows = true;
-    return result_new(cmd->self, c, res, false, query_options);
+    return result_new(cmd->self, c, res, origin);
 }
 
 static VALUE query_body(command_t *cmd)
@@ -117,13 +119,16 @@ static VALUE query_body(command_t *cmd)
             command_raise(cmd);
         cmd->keep_guard = true;
         cmd->cl->async_pending = true;
+        cmd->cl->async_sent_at = m2r_now();
         rb_ivar_set(cmd->self, rb_intern("@async_query_options"), q->options);
         return Qnil;
     }
+    double start = m2r_now();
     command_drive(cmd, m2_conn_real_query_start(c, sql, len));
     if (c->ret_int != 0)
         command_raise(cmd);
-    return client_collect_result(cmd, q->options, q->stream);
+    result_origin origin = {.options = q->options, .opts = &q->opts, .query_time = m2r_now() - start};
+    return collect_result(cmd, &origin);
 }
 
 /*
@@ -138,9 +143,8 @@ static VALUE client_query(VALUE self, VALUE sql, VALUE options)
     Check_Type(options, T_HASH);
     query_args q = {.options = options};
     q.sql = rb_str_export_to_enc(StringValue(sql), cl->encoding);
-    result_rows_per_yield(options); /* validate before anything is sent */
+    query_options_parse(options, OPTS_QUERY, &q.opts); /* raises for invalid options before anything is sent */
     q.async = RTEST(rb_hash_aref(options, sym_async));
-    q.stream = RTEST(rb_hash_aref(options, sym_stream));
     VALUE result = client_command(self, "query", CMD_TIMED, query_body, &q);
     RB_GC_GUARD(q.sql);
     return result;
@@ -153,8 +157,12 @@ static VALUE async_result_body(command_t *cmd)
     if (c->ret_bool)
         command_raise(cmd);
     VALUE options = rb_ivar_get(cmd->self, rb_intern("@async_query_options"));
-    VALUE stream = NIL_P(options) ? Qfalse : rb_hash_aref(options, sym_stream);
-    return client_collect_result(cmd, NIL_P(options) ? rb_hash_new() : options, RTEST(stream));
+    if (NIL_P(options))
+        options = rb_hash_new();
+    query_options opts;
+    query_options_parse(options, OPTS_QUERY, &opts);
+    result_origin origin = {.options = options, .opts = &opts, .query_time = m2r_now() - cmd->cl->async_sent_at};
+    return collect_result(cmd, &origin);
 }
 
 /*
@@ -275,7 +283,10 @@ static VALUE store_result_body(command_t *cmd)
     VALUE options = rb_ivar_get(cmd->self, rb_intern("@current_query_options"));
     if (NIL_P(options))
         options = rb_hash_new();
-    return client_collect_result(cmd, options, RTEST(rb_hash_aref(options, sym_stream)));
+    query_options opts;
+    query_options_parse(options, OPTS_QUERY, &opts);
+    result_origin origin = {.options = options, .opts = &opts, .query_time = -1};
+    return collect_result(cmd, &origin);
 }
 
 /*
@@ -310,7 +321,7 @@ static VALUE client_shut(VALUE self, bool quit)
     cl->reconnect = false;
     if (c->state == M2_STATE_CLOSED || c->cancelled)
         return Qnil;
-    if (!m2_conn_inherited(c) && client_busy_elsewhere(cl)) {
+    if (!m2_conn_inherited(c) && (client_busy_elsewhere(cl) || cl->in_body)) {
         m2_conn_cancel(c);
         return Qnil;
     }
@@ -565,7 +576,5 @@ void init_mysql2_client(void)
     rb_define_method(cMysql2Client, "escape", client_escape, 1);
 
     id_async = rb_intern("async");
-    id_stream = rb_intern("stream");
     sym_async = ID2SYM(id_async);
-    sym_stream = ID2SYM(id_stream);
 }

@@ -10,9 +10,11 @@ typedef struct client {
     m2_conn *conn; /* one reference, dropped by the GC free */
     VALUE io;      /* IO over the socket of session `io_session` (autoclose off), or Qnil */
     uint64_t io_session;
-    VALUE guard;        /* the Fiber that owns the connection during a command, or Qnil */
-    bool async_pending; /* query(async: true) sent: the guard stays with its fiber until async_result */
-    bool reconnect;     /* reconnect when the session was lost (never after close) */
+    VALUE guard;          /* the Fiber that owns the connection during a command, or Qnil */
+    bool async_pending;   /* query(async: true) sent: the guard stays with its fiber until async_result */
+    double async_sent_at; /* when that query was sent (monotonic seconds), for Result#query_time */
+    int in_body;          /* a command body is running (in the guard's fiber): close() then cancels it */
+    bool reconnect;       /* reconnect when the session was lost (never after close) */
     bool automatic_close;
     double query_timeout;  /* seconds; 0 = none */
     rb_encoding *encoding; /* the connection's character set as a Ruby encoding */
@@ -50,6 +52,7 @@ struct command {
     bool drain_async; /* took the guard over from a dead fiber that left an async query's result unread */
     m2_op timeout_op; /* the operation the library's own timeout (read/write/connect_timeout) ended, if any */
     unsigned int timeout_ms;
+    bool in_body; /* counted in cl->in_body */
 };
 
 /*
@@ -69,13 +72,5 @@ void command_connect(command_t *cmd);
 /* Inside a body, after an operation failed: raises the right error (closed during the command, lost connection,
  * timeout, or the server's error), tearing a broken session down first. */
 void command_raise(command_t *cmd) __attribute__((noreturn));
-
-/* Reads the result of the query just sent (buffered or streaming) into a Mysql2::Result, or nil. */
-VALUE client_collect_result(command_t *cmd, VALUE query_options, bool stream);
-
-/* result.c */
-/* The :rows_per_gvl_yield of a query-options Hash (8192 when absent, 0 = never); raises when negative. */
-long result_rows_per_yield(VALUE query_options);
-VALUE result_new(VALUE client, m2_conn *conn, MYSQL_RES *res, bool streaming, VALUE query_options);
 
 #endif

@@ -276,6 +276,8 @@ static VALUE command_run(VALUE arg)
     run_deferred(cmd);
     if (cmd->timeout > 0)
         cmd->deadline = m2r_now() + cmd->timeout;
+    cmd->cl->in_body++;
+    cmd->in_body = true;
     return cmd->body(cmd);
 }
 
@@ -295,6 +297,8 @@ static VALUE command_end(VALUE arg)
 {
     command_t *cmd = (command_t *)arg;
     m2_conn *c = cmd->conn;
+    if (cmd->in_body)
+        cmd->cl->in_body--;
     if (c->cancelled)
         command_abandon(cmd, M2_STATE_CLOSED); /* close() came from another fiber during the command */
     else if (c->op != M2_OP_NONE)

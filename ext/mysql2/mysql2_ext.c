@@ -1,7 +1,7 @@
 /*
  * mysql2_ext.c: the extension's entry point. Each class initialises itself in its own file.
  */
-#include "mysql2_ext.h"
+#include "cast.h"
 
 VALUE mMysql2;
 
@@ -17,4 +17,6 @@ RUBY_FUNC_EXPORTED void Init_mysql2(void)
     init_mysql2_client_command();
     init_mysql2_client_constants();
     init_mysql2_result();
+    init_mysql2_query_options();
+    init_mysql2_cast();
 }

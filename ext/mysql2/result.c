@@ -3,12 +3,15 @@
  *
  * A buffered MYSQL_RES is owned by its Result and detached from the connection (freeing it never does I/O). A
  * streaming MYSQL_RES is owned by the connection (m2_conn.stream); the Result only names it by stream id, fetches
- * its rows through the command chokepoint, and finds it gone once another command drained it.
+ * its rows through the command chokepoint, and finds it gone once another command drained it. Column metadata is
+ * copied at creation (columns.h), so fields, field_types, tables and dbs outlive the rows.
  */
-#include "client.h"
+#include "result.h"
+#include "row_text.h"
 
 VALUE cMysql2Result;
-static VALUE sym_as, sym_array, sym_symbolize_keys, sym_cache_rows, sym_rows_per_gvl_yield;
+static ID id_query_options, id_merge;
+static VALUE sym_no_good_index_used, sym_no_index_used, sym_query_was_slow;
 
 typedef struct result {
     VALUE client;   /* the Client: the guard and the wait live there */
@@ -17,13 +20,19 @@ typedef struct result {
     bool streaming, stream_done;
     uint64_t stream_id;
     unsigned int nfields;
-    VALUE fields;             /* Array of field names (frozen Strings, or Symbols) */
-    VALUE rows;               /* cached rows (Array), or Qnil */
-    uint64_t streamed;        /* rows yielded from a stream so far */
-    rb_encoding **column_enc; /* per column: ASCII-8BIT for binary columns, else the connection's */
-    bool as_array, cache_rows;
-    long rows_per_yield; /* building a buffered result lets other threads run every this many rows (0: never) */
+    column *cols;            /* nfields columns, one xmalloc block */
+    unsigned char *decoders; /* nfields decoders for the current each */
+    rb_encoding *encoding;   /* the connection's when the query ran */
+    query_options opts;      /* parsed when the query ran */
+    double query_time;       /* seconds; negative: unknown (nil) */
+    unsigned int server_status;
+    uint64_t streamed; /* rows yielded from a stream so far */
+    VALUE fields;      /* Array of names (frozen Strings, or Symbols), Qnil until first needed */
+    VALUE rows;        /* cached rows (Array), or Qnil */
+    VALUE memo;        /* Array of lazily built field_types, tables, dbs, server_flags */
 } result_t;
+
+enum { MEMO_FIELD_TYPES, MEMO_TABLES, MEMO_DBS, MEMO_SERVER_FLAGS, MEMO_SIZE };
 
 static void result_mark(void *ptr)
 {
@@ -31,6 +40,7 @@ static void result_mark(void *ptr)
     rb_gc_mark_movable(r->client);
     rb_gc_mark_movable(r->fields);
     rb_gc_mark_movable(r->rows);
+    rb_gc_mark_movable(r->memo);
 }
 
 static void result_compact(void *ptr)
@@ -39,6 +49,7 @@ static void result_compact(void *ptr)
     r->client = rb_gc_location(r->client);
     r->fields = rb_gc_location(r->fields);
     r->rows = rb_gc_location(r->rows);
+    r->memo = rb_gc_location(r->memo);
 }
 
 /* Frees client-side memory only: a buffered result is detached; a stream stays with the connection, which drains
@@ -50,14 +61,15 @@ static void result_free(void *ptr)
         mysql_free_result(r->res);
     if (r->conn)
         m2_conn_release(r->conn);
-    xfree(r->column_enc);
+    xfree(r->cols);
+    xfree(r->decoders);
     xfree(r);
 }
 
 static size_t result_memsize(const void *ptr)
 {
     const result_t *r = ptr;
-    return sizeof(*r) + r->nfields * sizeof(rb_encoding *);
+    return sizeof(*r) + r->nfields * (sizeof(column) + 1);
 }
 
 static const rb_data_type_t result_type = {
@@ -71,67 +83,98 @@ static result_t *result_get(VALUE self)
     return rb_check_typeddata(self, &result_type);
 }
 
-static VALUE field_names(VALUE self, result_t *r, rb_encoding *enc, bool symbolize)
+/* A metadata String (name, table, db) in the connection's encoding, then default_internal; frozen and interned. */
+static VALUE meta_string(const result_t *r, const char *s, long len)
 {
-    MYSQL_FIELD *f = mysql_fetch_fields(r->res);
+    rb_encoding *internal = rb_default_internal_encoding();
+    if (!internal || internal == r->encoding)
+        return rb_enc_interned_str(s, len, r->encoding);
+    return rb_str_to_interned_str(rb_str_export_to_enc(rb_enc_str_new(s, len, r->encoding), internal));
+}
+
+/* The field names, built once: the key style is fixed by whoever asks first (fields, or the first each). */
+static VALUE ensure_fields(VALUE self, result_t *r, bool symbolize)
+{
+    if (!NIL_P(r->fields))
+        return r->fields;
     VALUE names = rb_ary_new_capa(r->nfields);
     for (unsigned int i = 0; i < r->nfields; i++) {
-        VALUE name = symbolize ? ID2SYM(rb_intern3(f[i].name, f[i].name_length, rb_utf8_encoding()))
-                               : rb_enc_interned_str(f[i].name, f[i].name_length, enc);
-        rb_ary_push(names, name);
-        r->column_enc[i] = f[i].charsetnr == 63 ? rb_ascii8bit_encoding() : enc;
+        const column *c = &r->cols[i];
+        rb_ary_push(names, symbolize ? ID2SYM(rb_intern3(c->name, (long)c->name_length, rb_utf8_encoding()))
+                                     : meta_string(r, c->name, (long)c->name_length));
     }
     RB_OBJ_WRITE(self, &r->fields, names);
     return names;
 }
 
-long result_rows_per_yield(VALUE query_options)
-{
-    VALUE value = rb_hash_aref(query_options, sym_rows_per_gvl_yield);
-    long n = NIL_P(value) ? 8192 : NUM2LONG(value);
-    if (n < 0)
-        m2r_raise(cMysql2Error, ":rows_per_gvl_yield must not be negative");
-    return n;
-}
-
-/* Takes ownership of `res` (buffered) or names the connection's stream (streaming). */
-VALUE result_new(VALUE client, m2_conn *conn, MYSQL_RES *res, bool streaming, VALUE query_options)
+VALUE result_new(VALUE client, m2_conn *conn, MYSQL_RES *res, const result_origin *origin)
 {
     result_t *r;
     VALUE self = TypedData_Make_Struct(cMysql2Result, result_t, &result_type, r);
     r->client = client;
-    r->fields = Qnil;
-    r->rows = Qnil;
-    r->streaming = streaming;
+    r->fields = r->rows = r->memo = Qnil;
+    r->streaming = origin->opts->stream;
     r->stream_id = conn->stream_id;
     r->nfields = mysql_num_fields(res);
-    r->column_enc = ALLOC_N(rb_encoding *, r->nfields);
+    r->encoding = client_get(client)->encoding;
+    r->cols = columns_new(mysql_fetch_fields(res), r->nfields, r->encoding);
+    r->decoders = ALLOC_N(unsigned char, r->nfields ? r->nfields : 1);
+    r->opts = *origin->opts;
+    r->query_time = origin->query_time;
+    r->server_status = conn->mysql->server_status;
     r->res = res;
     r->conn = conn;
     m2_conn_retain(conn);
-    r->as_array = rb_hash_aref(query_options, sym_as) == sym_array;
-    r->cache_rows = !streaming && rb_hash_aref(query_options, sym_cache_rows) != Qfalse;
-    r->rows_per_yield = result_rows_per_yield(query_options);
-    field_names(self, r, client_get(client)->encoding, RTEST(rb_hash_aref(query_options, sym_symbolize_keys)));
-    rb_ivar_set(self, rb_intern("@query_options"), query_options);
+    rb_ivar_set(self, id_query_options, origin->options);
     return self;
 }
 
-/* Cells live in ALLOCV_N's buffer: on the stack, or in a temporary object the GC marks, never plain malloc. */
-static VALUE build_row(result_t *r, MYSQL_ROW row, unsigned long *lengths)
+/* ---- each ------------------------------------------------------------------------------------------------ */
+
+/* What one each call builds rows with. */
+typedef struct each_state {
+    VALUE self;
+    result_t *r;
+    query_options opts;
+    cast_ctx cast;
+    row_shape shape;
+} each_state;
+
+static void each_begin(each_state *e, int argc, VALUE *argv)
 {
-    VALUE tmp;
-    VALUE *cells = ALLOCV_N(VALUE, tmp, r->nfields);
-    for (unsigned int i = 0; i < r->nfields; i++)
-        cells[i] = row[i] ? rb_enc_str_new(row[i], (long)lengths[i], r->column_enc[i]) : Qnil;
-    VALUE out;
-    if (r->as_array) {
-        out = rb_ary_new_from_values(r->nfields, cells);
-    } else {
-        out = rb_hash_new();
-        for (unsigned int i = 0; i < r->nfields; i++)
-            rb_hash_aset(out, RARRAY_AREF(r->fields, i), cells[i]);
+    result_t *r = e->r;
+    e->opts = r->opts;
+    if (argc > 0 && !NIL_P(argv[0])) {
+        Check_Type(argv[0], T_HASH);
+        query_options_check_each(argv[0]);
+        VALUE merged = rb_funcall(rb_ivar_get(e->self, id_query_options), id_merge, 1, argv[0]);
+        query_options_parse(merged, OPTS_EACH, &e->opts);
+        e->opts.force_encoding = r->opts.force_encoding;
+        e->opts.stream = r->opts.stream;
     }
+    ensure_fields(e->self, r, e->opts.symbolize_keys);
+    row_text_decoders(r->cols, r->nfields, &e->opts, r->decoders);
+    cast_ctx_init(&e->cast, &e->opts);
+    e->shape = (row_shape){.cols = r->cols, .decoders = r->decoders, .n = r->nfields, .as_array = e->opts.as_array};
+}
+
+/* Builds one row; the keys are re-read each time because the fields Array is the caller's to change (Sequel
+ * maps it in place to rename the keys). */
+static VALUE each_build(each_state *e, MYSQL_ROW row, const unsigned long *lengths)
+{
+    VALUE fields = e->r->fields;
+    if (RARRAY_LEN(fields) >= (long)e->r->nfields) {
+        e->shape.keys = RARRAY_CONST_PTR(fields);
+        VALUE out = row_text_build(&e->cast, &e->shape, row, lengths);
+        RB_GC_GUARD(fields);
+        return out;
+    }
+    VALUE tmp;
+    VALUE *keys = ALLOCV_N(VALUE, tmp, e->r->nfields); /* the Array was shortened: missing keys are nil */
+    for (unsigned int i = 0; i < e->r->nfields; i++)
+        keys[i] = rb_ary_entry(fields, i);
+    e->shape.keys = keys;
+    VALUE out = row_text_build(&e->cast, &e->shape, row, lengths);
     ALLOCV_END(tmp);
     return out;
 }
@@ -146,46 +189,68 @@ static void free_buffered(result_t *r)
 }
 
 /* Called after each row built from a buffered result: now and then, let other threads run (contract §6). */
-static void maybe_yield(const result_t *r, uint64_t built)
+static void maybe_yield(const each_state *e, uint64_t built)
 {
-    if (r->rows_per_yield > 0 && built % (uint64_t)r->rows_per_yield == 0)
+    if (e->opts.rows_per_yield > 0 && built % (uint64_t)e->opts.rows_per_yield == 0)
         rb_thread_schedule();
 }
 
-static VALUE each_buffered(VALUE self, result_t *r)
+/* cache_rows: false: every each rebuilds the rows from the start; `free` inside the block ends the loop. */
+static VALUE each_uncached(each_state *e)
 {
+    result_t *r = e->r;
     uint64_t built = 0;
     bool block = rb_block_given_p();
-    if (!r->cache_rows) {
-        if (!r->res)
-            m2r_raise(cMysql2Error, "Result set has already been freed");
-        mysql_data_seek(r->res, 0);
-        for (MYSQL_ROW row; (row = mysql_fetch_row(r->res));) {
-            VALUE out = build_row(r, row, mysql_fetch_lengths(r->res));
-            maybe_yield(r, ++built);
-            if (block)
-                rb_yield(out);
-        }
-        return rb_ary_new();
-    }
-    if (NIL_P(r->rows))
-        RB_OBJ_WRITE(self, &r->rows, rb_ary_new_capa(r->res ? (long)mysql_num_rows(r->res) : 0));
-    for (long i = 0; i < RARRAY_LEN(r->rows); i++)
+    if (!r->res)
+        m2r_raise(cMysql2Error, "Result set has already been freed");
+    mysql_data_seek(r->res, 0);
+    for (MYSQL_ROW row; r->res && (row = mysql_fetch_row(r->res));) {
+        VALUE out = each_build(e, row, mysql_fetch_lengths(r->res));
+        maybe_yield(e, ++built);
         if (block)
+            rb_yield(out);
+    }
+    return rb_ary_new();
+}
+
+/* Replays the rows built so far, then builds (and keeps) the rest; the rows are freed once all are built. Like
+ * mysql2, a replay of a complete cache yields even without a block (LocalJumpError). */
+static VALUE each_cached(each_state *e)
+{
+    result_t *r = e->r;
+    uint64_t built = 0;
+    bool block = rb_block_given_p();
+    if (NIL_P(r->rows))
+        RB_OBJ_WRITE(e->self, &r->rows, rb_ary_new_capa(r->res ? (long)mysql_num_rows(r->res) : 0));
+    if (!r->res) {
+        for (long i = 0; i < RARRAY_LEN(r->rows); i++)
             rb_yield(RARRAY_AREF(r->rows, i));
+        return r->rows;
+    }
+    for (long i = 0; i < RARRAY_LEN(r->rows) && block; i++)
+        rb_yield(RARRAY_AREF(r->rows, i));
     while (r->res) {
         MYSQL_ROW row = mysql_fetch_row(r->res);
         if (!row) {
             free_buffered(r);
             break;
         }
-        VALUE out = build_row(r, row, mysql_fetch_lengths(r->res));
+        VALUE out = each_build(e, row, mysql_fetch_lengths(r->res));
         rb_ary_push(r->rows, out);
-        maybe_yield(r, ++built);
+        maybe_yield(e, ++built);
         if (block)
             rb_yield(out);
     }
     return r->rows;
+}
+
+static VALUE each_buffered(each_state *e)
+{
+    if (!e->opts.cache_rows && NIL_P(e->r->rows))
+        return each_uncached(e);
+    if (!e->r->res && NIL_P(e->r->rows))
+        m2r_raise(cMysql2Error, "Result set has already been freed");
+    return each_cached(e);
 }
 
 /* ---- streaming ------------------------------------------------------------------------------------------- */
@@ -195,9 +260,12 @@ static bool stream_current(const result_t *r)
     return r->res && r->conn->stream == r->res && r->conn->stream_id == r->stream_id;
 }
 
+/* Fetches and builds one row inside the command, so that close() from elsewhere cannot free the row under us.
+ * Returns Qundef when the stream is no longer this Result's, nil at its end. */
 static VALUE stream_fetch_body(command_t *cmd)
 {
-    result_t *r = cmd->data;
+    each_state *e = cmd->data;
+    result_t *r = e->r;
     m2_conn *c = cmd->conn;
     if (!stream_current(r))
         return Qundef;
@@ -211,51 +279,141 @@ static VALUE stream_fetch_body(command_t *cmd)
             command_raise(cmd);
         return Qnil;
     }
-    return build_row(r, row, mysql_fetch_lengths(r->res));
+    return each_build(e, row, mysql_fetch_lengths(r->res));
 }
 
-static VALUE each_streaming(VALUE self, result_t *r)
+static void stream_exhausted(void)
 {
+    m2r_raise(cMysql2Error, "You have already fetched all the rows for this query and streaming is true. (to "
+                            "reiterate you must requery).");
+}
+
+static VALUE each_streaming(each_state *e)
+{
+    result_t *r = e->r;
+    if (e->opts.cache_rows)
+        rb_warn(":cache_rows is ignored if :stream is true");
     if (!r->stream_done && r->res && r->conn->state != M2_STATE_READY)
         m2r_raise_not_connected(); /* the connection was closed or lost under the stream */
     if (r->stream_done || !stream_current(r)) {
         if (!r->stream_done && r->res == NULL)
             m2r_raise(cMysql2Error, "Result set has already been freed");
-        m2r_raise(cMysql2Error, "You have already fetched all the rows for this query and streaming is true. (to "
-                                "reiterate you must requery).");
+        stream_exhausted();
     }
-    for (;;) {
-        VALUE row = client_command(r->client, "streaming each", CMD_STREAM_FETCH, stream_fetch_body, r);
+    while (r->res) {
+        VALUE row = client_command(r->client, "streaming each", CMD_STREAM_FETCH, stream_fetch_body, e);
         if (row == Qundef)
-            m2r_raise(cMysql2Error, "You have already fetched all the rows for this query and streaming is true. "
-                                    "(to reiterate you must requery).");
+            stream_exhausted();
         if (NIL_P(row))
             break;
         r->streamed++;
         if (rb_block_given_p())
             rb_yield(row);
     }
-    RB_GC_GUARD(self);
     return rb_ary_new();
 }
 
 /*
  * call-seq: result.each(options = {}) { |row| ... } -> Array
  *
- * Yields each row (a Hash, or an Array with as: :array). A buffered result keeps its rows (cache_rows) and can
- * be iterated again; a stream (stream: true) is read from the connection as it goes, only once.
+ * Yields each row (a Hash, or an Array with as: :array); +options+ are query options merged over the query's for
+ * the rows built by this call. A buffered result keeps its rows (cache_rows) and can be iterated again; a stream
+ * (stream: true) is read from the connection as it goes, only once, and resumes where a +break+ left it.
  */
 static VALUE result_each(int argc, VALUE *argv, VALUE self)
 {
     rb_check_arity(argc, 0, 1);
-    result_t *r = result_get(self);
-    return r->streaming ? each_streaming(self, r) : each_buffered(self, r);
+    each_state e = {.self = self, .r = result_get(self)};
+    each_begin(&e, argc, argv);
+    VALUE out = e.r->streaming ? each_streaming(&e) : each_buffered(&e);
+    RB_GC_GUARD(e.cast.scratch);
+    RB_GC_GUARD(self);
+    return out;
 }
 
-/* call-seq: result.fields -> Array */
+/* ---- metadata -------------------------------------------------------------------------------------------- */
+
+/* call-seq: result.fields -> Array (the Result's own, mutable: each uses it for Hash keys) */
 static VALUE result_fields(VALUE self)
 {
-    return result_get(self)->fields;
+    result_t *r = result_get(self);
+    return ensure_fields(self, r, r->opts.symbolize_keys);
+}
+
+static VALUE memo_get(VALUE self, result_t *r, int slot)
+{
+    if (NIL_P(r->memo))
+        RB_OBJ_WRITE(self, &r->memo, rb_ary_new_from_args(MEMO_SIZE, Qnil, Qnil, Qnil, Qnil));
+    return RARRAY_AREF(r->memo, slot);
+}
+
+static VALUE memo_set(result_t *r, int slot, VALUE value)
+{
+    rb_ary_store(r->memo, slot, value);
+    return value;
+}
+
+/* call-seq: result.field_types -> Array of Strings such as "int(11)", "varchar(13)", "decimal(10,2)" */
+static VALUE result_field_types(VALUE self)
+{
+    result_t *r = result_get(self);
+    VALUE memo = memo_get(self, r, MEMO_FIELD_TYPES);
+    if (!NIL_P(memo))
+        return memo;
+    VALUE types = rb_ary_new_capa(r->nfields);
+    for (unsigned int i = 0; i < r->nfields; i++) {
+        char buf[64];
+        const char *name = column_type_name(&r->cols[i], buf, sizeof(buf));
+        rb_ary_push(types, meta_string(r, name, (long)strlen(name)));
+    }
+    return memo_set(r, MEMO_FIELD_TYPES, types);
+}
+
+static VALUE column_names(VALUE self, int slot, size_t offset)
+{
+    result_t *r = result_get(self);
+    VALUE memo = memo_get(self, r, slot);
+    if (!NIL_P(memo))
+        return memo;
+    VALUE names = rb_ary_new_capa(r->nfields);
+    for (unsigned int i = 0; i < r->nfields; i++) {
+        const char *s = *(const char *const *)((const char *)&r->cols[i] + offset);
+        rb_ary_push(names, meta_string(r, s, (long)strlen(s)));
+    }
+    return memo_set(r, slot, names);
+}
+
+/* call-seq: result.tables -> Array of the table (alias) of each column */
+static VALUE result_tables(VALUE self)
+{
+    return column_names(self, MEMO_TABLES, offsetof(column, table));
+}
+
+/* call-seq: result.dbs -> Array of the database of each column */
+static VALUE result_dbs(VALUE self)
+{
+    return column_names(self, MEMO_DBS, offsetof(column, db));
+}
+
+/* call-seq: result.server_flags -> {no_good_index_used:, no_index_used:, query_was_slow:} */
+static VALUE result_server_flags(VALUE self)
+{
+    result_t *r = result_get(self);
+    VALUE memo = memo_get(self, r, MEMO_SERVER_FLAGS);
+    if (!NIL_P(memo))
+        return memo;
+    VALUE flags = rb_hash_new();
+    rb_hash_aset(flags, sym_no_good_index_used, (r->server_status & SERVER_QUERY_NO_GOOD_INDEX_USED ? Qtrue : Qfalse));
+    rb_hash_aset(flags, sym_no_index_used, (r->server_status & SERVER_QUERY_NO_INDEX_USED ? Qtrue : Qfalse));
+    rb_hash_aset(flags, sym_query_was_slow, (r->server_status & SERVER_QUERY_WAS_SLOW ? Qtrue : Qfalse));
+    return memo_set(r, MEMO_SERVER_FLAGS, flags);
+}
+
+/* call-seq: result.query_time -> Float seconds from sending the query to its first response, or nil */
+static VALUE result_query_time(VALUE self)
+{
+    result_t *r = result_get(self);
+    return r->query_time < 0 ? Qnil : DBL2NUM(r->query_time);
 }
 
 /* call-seq: result.count -> Integer (rows yielded so far when streaming) */
@@ -273,8 +431,7 @@ static VALUE result_count(VALUE self)
  * Releases the client-side rows now; an unfinished stream is drained by the connection's next command. */
 static VALUE result_free_m(VALUE self)
 {
-    result_t *r = result_get(self);
-    free_buffered(r); /* also forgets a stream, which the connection drains at its next command */
+    free_buffered(result_get(self)); /* also forgets a stream, which the connection drains at its next command */
     return Qnil;
 }
 
@@ -285,12 +442,17 @@ void init_mysql2_result(void)
     rb_include_module(cMysql2Result, rb_mEnumerable);
     rb_define_method(cMysql2Result, "each", result_each, -1);
     rb_define_method(cMysql2Result, "fields", result_fields, 0);
+    rb_define_method(cMysql2Result, "field_types", result_field_types, 0);
+    rb_define_method(cMysql2Result, "tables", result_tables, 0);
+    rb_define_method(cMysql2Result, "dbs", result_dbs, 0);
+    rb_define_method(cMysql2Result, "server_flags", result_server_flags, 0);
+    rb_define_method(cMysql2Result, "query_time", result_query_time, 0);
     rb_define_method(cMysql2Result, "count", result_count, 0);
     rb_define_alias(cMysql2Result, "size", "count");
     rb_define_method(cMysql2Result, "free", result_free_m, 0);
-    sym_as = ID2SYM(rb_intern("as"));
-    sym_array = ID2SYM(rb_intern("array"));
-    sym_symbolize_keys = ID2SYM(rb_intern("symbolize_keys"));
-    sym_cache_rows = ID2SYM(rb_intern("cache_rows"));
-    sym_rows_per_gvl_yield = ID2SYM(rb_intern("rows_per_gvl_yield"));
+    id_query_options = rb_intern("@query_options");
+    id_merge = rb_intern("merge");
+    sym_no_good_index_used = ID2SYM(rb_intern("no_good_index_used"));
+    sym_no_index_used = ID2SYM(rb_intern("no_index_used"));
+    sym_query_was_slow = ID2SYM(rb_intern("query_was_slow"));
 }

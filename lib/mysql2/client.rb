@@ -36,6 +36,12 @@ module Mysql2
       }
     end
 
+    # The local UTC offset as a fraction of a day: the offset of DateTime values built for :local.
+    def self.local_offset
+      ::Time.local.utc_offset.to_r / 86_400
+    end
+    private_class_method :local_offset
+
     def initialize(opts = {})
       raise Mysql2::Error, "Options parameter must be a Hash" unless opts.is_a?(Hash)
 

@@ -29,7 +29,7 @@ RSpec.describe "fork" do
   let!(:parent) { new_client }
 
   def parent_still_works
-    expect(parent.query("SELECT 41 + 1 AS answer").first).to eq("answer" => "42")
+    expect(parent.query("SELECT 41 + 1 AS answer").first).to eq("answer" => 42)
     expect(parent.ping).to be(true)
   end
 
@@ -67,7 +67,7 @@ RSpec.describe "fork" do
         4.times { GC.start(full_mark: true, immediate_sweep: true) }
         refs.count { |r| !r.weakref_alive? }
       end
-      expect(refs.map { |r| r.query("SELECT 2 AS two").first }).to all(eq("two" => "2"))
+      expect(refs.map { |r| r.query("SELECT 2 AS two").first }).to all(eq("two" => 2))
       pool.each(&:close)
       parent_still_works
     end

@@ -21,7 +21,7 @@ RSpec.describe "the connection guard" do
         expect(&cmd).to raise_error(Mysql2::Error, /This connection is in use by: #<Fiber:/)
       end
     end
-    expect(client.query("SELECT 2 AS two").first).to eq("two" => "2")
+    expect(client.query("SELECT 2 AS two").first).to eq("two" => 2)
   end
 
   it "lets the read-only accessors through while busy (the allow-list)" do
@@ -41,9 +41,9 @@ RSpec.describe "the connection guard" do
   it "tells the same fiber that an async query is still waiting for its result" do
     client.query("SELECT 7 AS seven", async: true)
     expect { client.query("SELECT 1") }.to raise_error(Mysql2::Error, /still waiting for a result/)
-    expect(client.async_result.first).to eq("seven" => "7")
+    expect(client.async_result.first).to eq("seven" => 7)
     expect(client.async_result).to be_nil
-    expect(client.query("SELECT 1 AS one").first).to eq("one" => "1")
+    expect(client.query("SELECT 1 AS one").first).to eq("one" => 1)
   end
 
   it "releases the guard when a command raises a server error" do
@@ -55,7 +55,7 @@ RSpec.describe "the connection guard" do
     fiber = Fiber.new { client.query("SELECT 1", async: true) }
     fiber.resume
     expect(fiber).not_to be_alive
-    expect(client.query("SELECT 3 AS three").first).to eq("three" => "3")
+    expect(client.query("SELECT 3 AS three").first).to eq("three" => 3)
   end
 
   it "closes from the fiber that holds an async query; async_result is then nil" do

@@ -51,7 +51,7 @@ RSpec.describe "interrupting a query" do
         client = new_client(reconnect: true)
         old_id = client.thread_id
         interrupt_with(kind, client)
-        expect(client.query("SELECT 5 AS five").first).to eq("five" => "5")
+        expect(client.query("SELECT 5 AS five").first).to eq("five" => 5)
         expect(client.thread_id).not_to eq(old_id)
       end
 
@@ -59,7 +59,7 @@ RSpec.describe "interrupting a query" do
         client = new_client(reconnect: true)
         interrupt_with(kind, client)
         pipes = Array.new(4) { IO.pipe } # take the freed descriptor numbers
-        expect(client.query("SELECT 6 AS six").first).to eq("six" => "6")
+        expect(client.query("SELECT 6 AS six").first).to eq("six" => 6)
         expect(client.ping).to be(true)
       ensure
         pipes&.flatten&.each(&:close)
@@ -82,7 +82,7 @@ RSpec.describe "interrupting a query" do
       expect { client.query("SELECT SLEEP(5)") }.to raise_error(Mysql2::Error::TimeoutError, /query_timeout/)
       expect(monotonic - started).to be < 3
       expect(server_runs_query?(client.thread_id)).to be(false)
-      expect(client.query("SELECT 1 AS one").first).to eq("one" => "1")
+      expect(client.query("SELECT 1 AS one").first).to eq("one" => 1)
     end
 
     it "can be changed per client and is nil when unset" do

@@ -7,7 +7,7 @@ RSpec.describe Mysql2::Client do
   it "requires a Hash of options and accepts String keys" do
     expect { described_class.new("host=x") }.to raise_error(Mysql2::Error, "Options parameter must be a Hash")
     client = described_class.new(client_options.transform_keys(&:to_s))
-    expect(client.query("SELECT 1 AS one").first).to eq("one" => "1")
+    expect(client.query("SELECT 1 AS one").first).to eq("one" => 1)
     client.close
   end
 
@@ -16,7 +16,7 @@ RSpec.describe Mysql2::Client do
     expect(client.query_options).to include(as: :array, host: Mysql2Test::CONFIG[:host])
     expect(client.query_options).not_to have_key(:password)
     expect(client.inspect).not_to include("password")
-    expect(client.query("SELECT 1").first).to eq(["1"])
+    expect(client.query("SELECT 1").first).to eq([1])
   end
 
   it "coerces timeouts with Integer() and refuses what is not a number" do
@@ -132,7 +132,7 @@ RSpec.describe Mysql2::Client do
     on = new_client(local_infile: true)
     on.query("CREATE TEMPORARY TABLE li (n INT)")
     on.query(sql)
-    expect(on.query("SELECT COUNT(*) AS n FROM li").first).to eq("n" => "2")
+    expect(on.query("SELECT COUNT(*) AS n FROM li").first).to eq("n" => 2)
   ensure
     File.delete(file) if file && File.exist?(file)
   end

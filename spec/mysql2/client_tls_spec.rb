@@ -28,7 +28,7 @@ RSpec.describe "TLS", :external_server_unsupported do
     expect(client.ssl_cipher).to be_a(String)
     observer.query("KILL #{client.thread_id}")
     expect { client.query("SELECT 1") }.to raise_error(Mysql2::Error::ConnectionError)
-    expect(client.query("SELECT 1 AS one").first).to eq("one" => "1")
+    expect(client.query("SELECT 1 AS one").first).to eq("one" => 1)
     expect(client.ssl_cipher).to be_a(String)
   end
 

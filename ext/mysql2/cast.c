@@ -1,0 +1,206 @@
+/*
+ * cast.c: see cast.h. Times are built from epoch seconds with rb_time_timespec_new; the local zone's offset comes
+ * from localtime_r, cached per wall-clock day while no transition is near, and Ruby's own Time.local decides
+ * whenever one is (DST gaps and overlaps), so the results are exactly Time.local's.
+ */
+#include <limits.h>
+#include <string.h>
+#include <time.h>
+#include "cast.h"
+
+static VALUE cDate, cDateTime, cMysql2Client_;
+static ID id_new, id_civil, id_local, id_utc, id_localtime, id_new_offset, id_plus, id_BigDecimal, id_local_offset;
+
+void cast_ctx_init(cast_ctx *x, const query_options *opts)
+{
+    *x = (cast_ctx){.opts = opts, .scratch = Qnil};
+    if (!opts->force_encoding)
+        x->internal = rb_default_internal_encoding();
+}
+
+VALUE cast_string(const cast_ctx *x, const char *p, long len, rb_encoding *enc)
+{
+    if (x->opts->force_encoding)
+        return rb_enc_str_new(p, len, x->opts->force_encoding);
+    VALUE s = rb_enc_str_new(p, len, enc);
+    if (x->internal && enc != x->internal && enc != rb_ascii8bit_encoding())
+        s = rb_str_export_to_enc(s, x->internal);
+    return s;
+}
+
+VALUE cast_integer(const char *p, long len)
+{
+    int64_t v;
+    uint64_t u;
+    if (m2_parse_int64(p, (size_t)len, &v))
+        return LL2NUM(v);
+    if (m2_parse_uint64(p, (size_t)len, &u))
+        return ULL2NUM(u);
+    return rb_str_to_inum(rb_str_new(p, len), 10, 0); /* beyond 64 bits, or odd text: String#to_i semantics */
+}
+
+VALUE cast_decimal(cast_ctx *x, const char *p, long len)
+{
+    if (NIL_P(x->scratch))
+        x->scratch = rb_str_buf_new(80);
+    rb_str_resize(x->scratch, len);
+    memcpy(RSTRING_PTR(x->scratch), p, (size_t)len);
+    return rb_funcall(rb_mKernel, id_BigDecimal, 1, x->scratch);
+}
+
+VALUE cast_float(const char *p, long len)
+{
+    char buf[512];
+    if (len >= (long)sizeof(buf))
+        m2r_raise(cMysql2Error, "FLOAT/DOUBLE value too wide for buffer (%d bytes)", (int)sizeof(buf));
+    memcpy(buf, p, (size_t)len);
+    buf[len] = '\0';
+    return DBL2NUM(rb_cstr_to_dbl(buf, 0));
+}
+
+/* ---- dates and times ------------------------------------------------------------------------------------- */
+
+static void invalid_date(const char *field, const m2_temporal *t, bool with_time, const char *raw, long raw_len)
+{
+    char buf[64];
+    if (!raw) {
+        raw_len = with_time ? snprintf(buf, sizeof(buf), "%04d-%02d-%02d %02d:%02d:%02d", t->year, t->month, t->day,
+                                       t->hour, t->minute, t->second)
+                            : snprintf(buf, sizeof(buf), "%04d-%02d-%02d", t->year, t->month, t->day);
+        raw = buf;
+    }
+    m2r_raise(cMysql2Error, "Invalid date in field '%s': %.*s", field, (int)raw_len, raw);
+}
+
+VALUE cast_date(const cast_ctx *x, const m2_temporal *t, const char *field, const char *raw, long raw_len)
+{
+    (void)x;
+    if (t->year == 0 && t->month == 0 && t->day == 0)
+        return Qnil;
+    if (t->month == 0 || t->day == 0)
+        invalid_date(field, t, false, raw, raw_len);
+    return rb_funcall(cDate, id_new, 3, INT2FIX(t->year), INT2FIX(t->month), INT2FIX(t->day));
+}
+
+static long utc_offset_at(int64_t instant)
+{
+    time_t tt = (time_t)instant;
+    struct tm tm;
+    return localtime_r(&tt, &tm) ? tm.tm_gmtoff : LONG_MIN;
+}
+
+/* The instant of a local wall-clock time (given as if it were UTC). False near a zone transition, where the
+ * caller asks Ruby instead. */
+static bool local_instant(cast_ctx *x, int64_t wall, int64_t *out)
+{
+    int64_t day = wall >= 0 ? wall / 86400 : -((-wall + 86399) / 86400);
+    if (!x->tz_valid || x->tz_day != day) {
+        if (!x->tz_read)
+            tzset(); /* Ruby re-reads TZ lazily; make sure this each sees the current zone */
+        x->tz_read = true;
+        long before = utc_offset_at(day * 86400 - 2 * 86400), after = utc_offset_at(day * 86400 + 3 * 86400);
+        if (before != after || before == LONG_MIN)
+            return false;
+        x->tz_day = day;
+        x->tz_offset = before;
+        x->tz_valid = true;
+    }
+    *out = wall - x->tz_offset;
+    return true;
+}
+
+/* Time for `seconds` + `nsec` since the epoch, in the application's zone (or else the database's). */
+static VALUE time_at(const cast_ctx *x, int64_t seconds, long nsec)
+{
+    struct timespec ts = {.tv_sec = (time_t)seconds, .tv_nsec = nsec};
+    bool utc =
+        x->opts->application_tz == APP_TZ_UTC || (x->opts->application_tz == APP_TZ_NONE && x->opts->database_utc);
+    return rb_time_timespec_new(&ts, utc ? INT_MAX - 1 : INT_MAX);
+}
+
+static VALUE to_application_zone(const cast_ctx *x, VALUE time)
+{
+    if (x->opts->application_tz == APP_TZ_UTC)
+        return rb_funcall(time, id_utc, 0);
+    if (x->opts->application_tz == APP_TZ_LOCAL)
+        return rb_funcall(time, id_localtime, 0);
+    return time;
+}
+
+static VALUE local_offset(void)
+{
+    return rb_funcall(cMysql2Client_, id_local_offset, 0);
+}
+
+/* Years 0 and beyond 9999-12-31 11:59:59 do not fit the range mysql2 builds Times for. */
+static bool beyond_time_range(const m2_temporal *t)
+{
+    int64_t pseudo = (int64_t)t->year * 31557600 + (int64_t)t->month * 2592000 + (int64_t)t->day * 86400 +
+                     (int64_t)t->hour * 3600 + t->minute * 60 + t->second;
+    return pseudo < 2678400 || pseudo > 315578267999LL;
+}
+
+static VALUE datetime_value(const cast_ctx *x, const m2_temporal *t)
+{
+    VALUE offset = x->opts->database_utc ? INT2FIX(0) : local_offset();
+    VALUE dt = rb_funcall(cDateTime, id_civil, 7, INT2FIX(t->year), INT2FIX(t->month), INT2FIX(t->day),
+                          INT2FIX(t->hour), INT2FIX(t->minute), INT2FIX(t->second), offset);
+    if (x->opts->application_tz == APP_TZ_LOCAL)
+        return rb_funcall(dt, id_new_offset, 1, local_offset());
+    if (x->opts->application_tz == APP_TZ_UTC)
+        return rb_funcall(dt, id_new_offset, 1, INT2FIX(0));
+    return dt;
+}
+
+VALUE cast_datetime(cast_ctx *x, const m2_temporal *t, const char *field, const char *raw, long raw_len)
+{
+    if (t->year == 0 && t->month == 0 && t->day == 0 && t->hour == 0 && t->minute == 0 && t->second == 0 &&
+        t->usec == 0)
+        return Qnil;
+    if (t->month == 0 || t->day == 0)
+        invalid_date(field, t, true, raw, raw_len);
+    if (beyond_time_range(t))
+        return datetime_value(x, t);
+    int64_t wall = m2_epoch_utc(t), instant;
+    if (x->opts->database_utc)
+        return time_at(x, wall, t->usec * 1000L);
+    if (local_instant(x, wall, &instant))
+        return time_at(x, instant, t->usec * 1000L);
+    VALUE local = rb_funcall(rb_cTime, id_local, 7, INT2FIX(t->year), INT2FIX(t->month), INT2FIX(t->day),
+                             INT2FIX(t->hour), INT2FIX(t->minute), INT2FIX(t->second), INT2FIX(t->usec));
+    return to_application_zone(x, local);
+}
+
+VALUE cast_duration(cast_ctx *x, const m2_temporal *t)
+{
+    m2_temporal anchor = {.year = 2000, .month = 1, .day = 1};
+    int64_t base = m2_epoch_utc(&anchor);
+    int64_t micros = m2_time_seconds(t) * 1000000 + (t->negative ? -t->usec : t->usec);
+    if (!x->opts->database_utc && !local_instant(x, base, &base)) {
+        VALUE start = rb_funcall(rb_cTime, id_local, 3, INT2FIX(2000), INT2FIX(1), INT2FIX(1));
+        VALUE offset = t->usec ? rb_rational_new(LL2NUM(micros), INT2FIX(1000000)) : LL2NUM(micros / 1000000);
+        return to_application_zone(x, rb_funcall(start, id_plus, 1, offset));
+    }
+    int64_t seconds = micros >= 0 ? micros / 1000000 : -((-micros + 999999) / 1000000);
+    return time_at(x, base + seconds, (long)(micros - seconds * 1000000) * 1000L);
+}
+
+void init_mysql2_cast(void)
+{
+    rb_require("date");
+    rb_require("bigdecimal");
+    cDate = rb_path2class("Date");
+    cDateTime = rb_path2class("DateTime");
+    cMysql2Client_ = cMysql2Client;
+    rb_gc_register_mark_object(cDate);
+    rb_gc_register_mark_object(cDateTime);
+    id_new = rb_intern("new");
+    id_civil = rb_intern("civil");
+    id_local = rb_intern("local");
+    id_utc = rb_intern("utc");
+    id_localtime = rb_intern("localtime");
+    id_new_offset = rb_intern("new_offset");
+    id_plus = rb_intern("+");
+    id_BigDecimal = rb_intern("BigDecimal");
+    id_local_offset = rb_intern("local_offset");
+}

@@ -1,0 +1,44 @@
+/*
+ * cast: the Ruby values of cells, shared by the text protocol (Result) and the binary protocol (Statement):
+ * Strings with mysql2's encoding rules, integers, BigDecimal, Float, Date, Time/DateTime and TIME durations, with
+ * the :database_timezone / :application_timezone rules. Everything here runs with the GVL held.
+ */
+#ifndef MYSQL2_CAST_H
+#define MYSQL2_CAST_H
+
+#include "query_options.h"
+#include "m2_parse.h"
+
+/* The state of one each (or one execute): built on the C stack, lives as long as the rows are being built. */
+typedef struct cast_ctx {
+    const query_options *opts;
+    rb_encoding *internal; /* Encoding.default_internal when the each began, or NULL */
+    VALUE scratch;         /* a String reused to hand digits to BigDecimal() (Qnil until first needed) */
+    int64_t tz_day;        /* local-time cache: the wall-clock day whose UTC offset is tz_offset */
+    long tz_offset;
+    bool tz_valid, tz_read; /* tz_read: tzset() was called during this each */
+} cast_ctx;
+
+void cast_ctx_init(cast_ctx *x, const query_options *opts);
+
+/* A String of `len` bytes whose column encoding is `enc` (force_encoding and default_internal applied). */
+VALUE cast_string(const cast_ctx *x, const char *p, long len, rb_encoding *enc);
+/* An Integer from decimal digits (any size; leading zeros and a sign allowed). */
+VALUE cast_integer(const char *p, long len);
+/* BigDecimal(digits). */
+VALUE cast_decimal(cast_ctx *x, const char *p, long len);
+/* A Float from its text (locale-independent). */
+VALUE cast_float(const char *p, long len);
+
+/* DATE: nil for 0000-00-00, Mysql2::Error for a zero month or day, else Date.new (which raises for an invalid
+ * calendar date). `raw` is the text for the message; NULL formats it from `t`. */
+VALUE cast_date(const cast_ctx *x, const m2_temporal *t, const char *field, const char *raw, long raw_len);
+/* DATETIME/TIMESTAMP: nil when all zero, Mysql2::Error for a zero month or day, else a Time (a DateTime beyond
+ * Time's documented range) in the database time zone, converted to the application's. */
+VALUE cast_datetime(cast_ctx *x, const m2_temporal *t, const char *field, const char *raw, long raw_len);
+/* TIME: 2000-01-01 00:00:00 in the database time zone plus the signed duration, then the application's zone. */
+VALUE cast_duration(cast_ctx *x, const m2_temporal *t);
+
+void init_mysql2_cast(void);
+
+#endif

@@ -1,0 +1,160 @@
+/*
+ * m2_parse.c: see m2_parse.h. A cursor walks the bytes; every step checks the remaining length.
+ */
+#include "m2_parse.h"
+
+typedef struct cursor {
+    const char *p, *end;
+} cursor;
+
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* Exactly `n` digits into *out. */
+static bool fixed_digits(cursor *c, int n, int *out)
+{
+    if (c->end - c->p < n)
+        return false;
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (!is_digit(c->p[i]))
+            return false;
+        v = v * 10 + (c->p[i] - '0');
+    }
+    c->p += n;
+    *out = v;
+    return true;
+}
+
+/* From 1 to `max` digits into *out. */
+static bool some_digits(cursor *c, int max, int *out)
+{
+    int v = 0, n = 0;
+    while (c->p < c->end && is_digit(*c->p) && n < max) {
+        v = v * 10 + (*c->p++ - '0');
+        n++;
+    }
+    *out = v;
+    return n > 0;
+}
+
+static bool expect(cursor *c, char ch)
+{
+    if (c->p >= c->end || *c->p != ch)
+        return false;
+    c->p++;
+    return true;
+}
+
+/* An optional ".f{1,6}" fraction, left-aligned to microseconds; then the input must end. */
+static bool fraction_and_end(cursor *c, int *usec)
+{
+    *usec = 0;
+    if (c->p < c->end && *c->p == '.') {
+        c->p++;
+        int scale = 100000, n = 0;
+        while (c->p < c->end && is_digit(*c->p) && n < 6) {
+            *usec += (*c->p++ - '0') * scale;
+            scale /= 10;
+            n++;
+        }
+        if (n == 0)
+            return false;
+    }
+    return c->p == c->end;
+}
+
+bool m2_parse_uint64(const char *s, size_t len, uint64_t *out)
+{
+    if (len == 0)
+        return false;
+    uint64_t v = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (!is_digit(s[i]))
+            return false;
+        unsigned d = (unsigned)(s[i] - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            return false;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return true;
+}
+
+bool m2_parse_int64(const char *s, size_t len, int64_t *out)
+{
+    bool neg = len > 0 && s[0] == '-';
+    size_t skip = len > 0 && (s[0] == '-' || s[0] == '+') ? 1 : 0;
+    uint64_t mag;
+    if (!m2_parse_uint64(s + skip, len - skip, &mag))
+        return false;
+    if (neg) {
+        if (mag > (uint64_t)INT64_MAX + 1)
+            return false;
+        *out = mag == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)mag;
+    } else {
+        if (mag > (uint64_t)INT64_MAX)
+            return false;
+        *out = (int64_t)mag;
+    }
+    return true;
+}
+
+static bool date_part(cursor *c, m2_temporal *out)
+{
+    return fixed_digits(c, 4, &out->year) && expect(c, '-') && fixed_digits(c, 2, &out->month) && expect(c, '-') &&
+           fixed_digits(c, 2, &out->day);
+}
+
+static bool clock_part(cursor *c, m2_temporal *out, int hour_digits)
+{
+    bool hour_ok = hour_digits == 2 ? fixed_digits(c, 2, &out->hour) : some_digits(c, hour_digits, &out->hour);
+    return hour_ok && expect(c, ':') && fixed_digits(c, 2, &out->minute) && expect(c, ':') &&
+           fixed_digits(c, 2, &out->second) && fraction_and_end(c, &out->usec);
+}
+
+bool m2_parse_date(const char *s, size_t len, m2_temporal *out)
+{
+    cursor c = {s, s + len};
+    *out = (m2_temporal){0};
+    return date_part(&c, out) && c.p == c.end;
+}
+
+bool m2_parse_datetime(const char *s, size_t len, m2_temporal *out)
+{
+    cursor c = {s, s + len};
+    *out = (m2_temporal){0};
+    return date_part(&c, out) && expect(&c, ' ') && clock_part(&c, out, 2);
+}
+
+bool m2_parse_time(const char *s, size_t len, m2_temporal *out)
+{
+    cursor c = {s, s + len};
+    *out = (m2_temporal){0};
+    out->negative = expect(&c, '-');
+    return clock_part(&c, out, 6);
+}
+
+/* The well-known era-based conversion (400-year cycles of 146097 days), shifted so that March is month 0. */
+int64_t m2_days_from_civil(int64_t year, int month, int day)
+{
+    year -= month <= 2;
+    int64_t era = (year >= 0 ? year : year - 399) / 400;
+    int64_t yoe = year - era * 400;
+    int64_t doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+int64_t m2_epoch_utc(const m2_temporal *t)
+{
+    return m2_days_from_civil(t->year, t->month, t->day) * 86400 + t->hour * 3600 + t->minute * 60 + t->second;
+}
+
+int64_t m2_time_seconds(const m2_temporal *t)
+{
+    int64_t s = (int64_t)t->hour * 3600 + t->minute * 60 + t->second;
+    return t->negative ? -s : s;
+}

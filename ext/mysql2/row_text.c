@@ -1,0 +1,106 @@
+/*
+ * row_text.c: see row_text.h.
+ */
+#include "row_text.h"
+
+static unsigned char full_decoder(const column *col, const query_options *opts)
+{
+    bool boolean = opts->cast_booleans && col->length == 1;
+    bool fast = opts->cast == CAST_FAST;
+    switch (col->type) {
+    case MYSQL_TYPE_TINY:
+        return boolean ? DEC_BOOL_TEXT : DEC_INTEGER;
+    case MYSQL_TYPE_SHORT:
+    case MYSQL_TYPE_INT24:
+    case MYSQL_TYPE_LONG:
+    case MYSQL_TYPE_LONGLONG:
+    case MYSQL_TYPE_YEAR:
+        return DEC_INTEGER;
+    case MYSQL_TYPE_BIT:
+        return boolean ? DEC_BOOL_BIT : DEC_STRING;
+    case MYSQL_TYPE_FLOAT:
+    case MYSQL_TYPE_DOUBLE:
+        return DEC_FLOAT;
+    case MYSQL_TYPE_DECIMAL:
+    case MYSQL_TYPE_NEWDECIMAL:
+        return fast ? DEC_STRING : col->decimals == 0 ? DEC_INTEGER : DEC_DECIMAL;
+    case MYSQL_TYPE_DATE:
+    case MYSQL_TYPE_NEWDATE:
+        return fast ? DEC_STRING : DEC_DATE;
+    case MYSQL_TYPE_DATETIME:
+    case MYSQL_TYPE_TIMESTAMP:
+        return fast ? DEC_STRING : DEC_DATETIME;
+    case MYSQL_TYPE_TIME:
+        return fast ? DEC_STRING : DEC_TIME;
+    default:
+        return DEC_STRING;
+    }
+}
+
+void row_text_decoders(const column *cols, unsigned int n, const query_options *opts, unsigned char *out)
+{
+    for (unsigned int i = 0; i < n; i++) {
+        if (cols[i].type == MYSQL_TYPE_NULL)
+            out[i] = DEC_NULL;
+        else
+            out[i] = opts->cast == CAST_NONE ? DEC_STRING : full_decoder(&cols[i], opts);
+    }
+}
+
+static VALUE temporal_cell(cast_ctx *x, const column *col, unsigned char decoder, const char *p, long len)
+{
+    m2_temporal t;
+    switch (decoder) {
+    case DEC_DATE:
+        return m2_parse_date(p, (size_t)len, &t) ? cast_date(x, &t, col->name, p, len) : Qnil;
+    case DEC_DATETIME:
+        return m2_parse_datetime(p, (size_t)len, &t) ? cast_datetime(x, &t, col->name, p, len) : Qnil;
+    default:
+        return m2_parse_time(p, (size_t)len, &t) ? cast_duration(x, &t) : Qnil;
+    }
+}
+
+static VALUE cell(cast_ctx *x, const column *col, unsigned char decoder, const char *p, long len)
+{
+    switch (decoder) {
+    case DEC_STRING:
+        return cast_string(x, p, len, col->enc);
+    case DEC_INTEGER:
+        return cast_integer(p, len);
+    case DEC_BOOL_TEXT:
+        return len > 0 && p[0] != '0' ? Qtrue : Qfalse;
+    case DEC_BOOL_BIT:
+        return len == 1 && p[0] == 1 ? Qtrue : Qfalse;
+    case DEC_DECIMAL:
+        return cast_decimal(x, p, len);
+    case DEC_FLOAT:
+        return cast_float(p, len);
+    case DEC_NULL:
+        return Qnil;
+    default:
+        return temporal_cell(x, col, decoder, p, len);
+    }
+}
+
+/* Cells live in ALLOCV_N's buffer: on the stack, or in a temporary object the GC marks, never plain malloc. */
+VALUE row_text_build(cast_ctx *x, const row_shape *shape, MYSQL_ROW row, const unsigned long *lengths)
+{
+    unsigned int n = shape->n;
+    VALUE tmp, out;
+    if (shape->as_array) {
+        VALUE *cells = ALLOCV_N(VALUE, tmp, n);
+        for (unsigned int i = 0; i < n; i++)
+            cells[i] = row[i] ? cell(x, &shape->cols[i], shape->decoders[i], row[i], (long)lengths[i]) : Qnil;
+        out = rb_ary_new_from_values(n, cells);
+    } else {
+        VALUE *pairs = ALLOCV_N(VALUE, tmp, 2 * (size_t)n);
+        for (unsigned int i = 0; i < n; i++) {
+            pairs[2 * i] = shape->keys[i];
+            pairs[2 * i + 1] = row[i] ? cell(x, &shape->cols[i], shape->decoders[i], row[i], (long)lengths[i]) : Qnil;
+        }
+        out = rb_hash_new();
+        rb_hash_bulk_insert(2 * (long)n, pairs, out);
+    }
+    ALLOCV_END(tmp);
+    return out;
+}

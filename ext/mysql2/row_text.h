@@ -1,0 +1,40 @@
+/*
+ * row_text: rows of the text protocol (Client#query). Each column gets one decoder, chosen once per each from its
+ * type and the options; a row is then one pass over the cells, with no temporary objects.
+ */
+#ifndef MYSQL2_ROW_TEXT_H
+#define MYSQL2_ROW_TEXT_H
+
+#include "cast.h"
+#include "columns.h"
+
+/* What a cell becomes. */
+typedef enum {
+    DEC_NULL,      /* nil (a column of type NULL) */
+    DEC_STRING,    /* String in the column's encoding */
+    DEC_INTEGER,   /* Integer (also DECIMAL with scale 0) */
+    DEC_BOOL_TEXT, /* cast_booleans TINYINT(1): first character is not '0' */
+    DEC_BOOL_BIT,  /* cast_booleans BIT(1): the byte is 1 */
+    DEC_DECIMAL,   /* BigDecimal */
+    DEC_FLOAT,     /* Float */
+    DEC_DATE,      /* Date */
+    DEC_DATETIME,  /* Time / DateTime */
+    DEC_TIME       /* TIME as a duration from 2000-01-01 */
+} text_decoder;
+
+/* One decoder per column for these options into out[n]. */
+void row_text_decoders(const column *cols, unsigned int n, const query_options *opts, unsigned char *out);
+
+/* The row shape: column metadata, decoders and the keys (field names) of Hash rows. */
+typedef struct row_shape {
+    const column *cols;
+    const unsigned char *decoders;
+    unsigned int n;
+    const VALUE *keys; /* n names (the Result's fields Array, kept alive by the Result) */
+    bool as_array;
+} row_shape;
+
+/* Builds a Hash (or Array) from a text-protocol row (`lengths` from mysql_fetch_lengths). */
+VALUE row_text_build(cast_ctx *x, const row_shape *shape, MYSQL_ROW row, const unsigned long *lengths);
+
+#endif
