@@ -7,6 +7,7 @@ require "mysql2/version"
 require "mysql2/error"
 require "mysql2/mysql2"
 require "mysql2/result"
+require "mysql2/statement"
 require "mysql2/client"
 
 # A drop-in replacement for the mysql2 gem over MariaDB Connector/C's non-blocking API.

@@ -1,7 +1,7 @@
 /*
  * mysql2_ext.c: the extension's entry point. Each class initialises itself in its own file.
  */
-#include "cast.h"
+#include "statement.h"
 
 VALUE mMysql2;
 
@@ -19,4 +19,5 @@ RUBY_FUNC_EXPORTED void Init_mysql2(void)
     init_mysql2_result();
     init_mysql2_query_options();
     init_mysql2_cast();
+    init_mysql2_statement();
 }

@@ -7,7 +7,7 @@
  * copied at creation (columns.h), so fields, field_types, tables and dbs outlive the rows.
  */
 #include "result.h"
-#include "row_text.h"
+#include "statement.h"
 
 VALUE cMysql2Result;
 static ID id_query_options, id_merge;
@@ -30,6 +30,8 @@ typedef struct result {
     VALUE fields;      /* Array of names (frozen Strings, or Symbols), Qnil until first needed */
     VALUE rows;        /* cached rows (Array), or Qnil */
     VALUE memo;        /* Array of lazily built field_types, tables, dbs, server_flags */
+    VALUE statement;   /* the Statement whose execute number `execution` these rows are, or Qnil */
+    uint64_t execution;
 } result_t;
 
 enum { MEMO_FIELD_TYPES, MEMO_TABLES, MEMO_DBS, MEMO_SERVER_FLAGS, MEMO_SIZE };
@@ -41,6 +43,7 @@ static void result_mark(void *ptr)
     rb_gc_mark_movable(r->fields);
     rb_gc_mark_movable(r->rows);
     rb_gc_mark_movable(r->memo);
+    rb_gc_mark_movable(r->statement);
 }
 
 static void result_compact(void *ptr)
@@ -50,6 +53,7 @@ static void result_compact(void *ptr)
     r->fields = rb_gc_location(r->fields);
     r->rows = rb_gc_location(r->rows);
     r->memo = rb_gc_location(r->memo);
+    r->statement = rb_gc_location(r->statement);
 }
 
 /* Frees client-side memory only: a buffered result is detached; a stream stays with the connection, which drains
@@ -107,25 +111,45 @@ static VALUE ensure_fields(VALUE self, result_t *r, bool symbolize)
     return names;
 }
 
-VALUE result_new(VALUE client, m2_conn *conn, MYSQL_RES *res, const result_origin *origin)
+/* The parts shared by both constructors; takes ownership of `cols`. */
+static VALUE result_alloc(VALUE client, m2_conn *conn, column *cols, unsigned int n, const result_origin *origin)
 {
     result_t *r;
     VALUE self = TypedData_Make_Struct(cMysql2Result, result_t, &result_type, r);
-    r->client = client;
-    r->fields = r->rows = r->memo = Qnil;
+    r->cols = cols;
+    r->nfields = n;
+    r->decoders = ALLOC_N(unsigned char, n ? n : 1);
+    RB_OBJ_WRITE(self, &r->client, client);
+    r->fields = r->rows = r->memo = r->statement = Qnil;
     r->streaming = origin->opts->stream;
-    r->stream_id = conn->stream_id;
-    r->nfields = mysql_num_fields(res);
     r->encoding = client_get(client)->encoding;
-    r->cols = columns_new(mysql_fetch_fields(res), r->nfields, r->encoding);
-    r->decoders = ALLOC_N(unsigned char, r->nfields ? r->nfields : 1);
     r->opts = *origin->opts;
     r->query_time = origin->query_time;
     r->server_status = conn->mysql->server_status;
-    r->res = res;
     r->conn = conn;
     m2_conn_retain(conn);
     rb_ivar_set(self, id_query_options, origin->options);
+    return self;
+}
+
+VALUE result_new(VALUE client, m2_conn *conn, MYSQL_RES *res, const result_origin *origin)
+{
+    unsigned int n = mysql_num_fields(res);
+    rb_encoding *enc = client_get(client)->encoding;
+    VALUE self = result_alloc(client, conn, columns_new(mysql_fetch_fields(res), n, enc), n, origin);
+    result_t *r = result_get(self);
+    r->stream_id = conn->stream_id;
+    r->res = res;
+    return self;
+}
+
+VALUE result_new_statement(VALUE statement, VALUE client, m2_conn *conn, column *cols, unsigned int n,
+                           uint64_t execution, const result_origin *origin)
+{
+    VALUE self = result_alloc(client, conn, cols, n, origin);
+    result_t *r = result_get(self);
+    RB_OBJ_WRITE(self, &r->statement, statement);
+    r->execution = execution;
     return self;
 }
 
@@ -153,29 +177,43 @@ static void each_begin(each_state *e, int argc, VALUE *argv)
         e->opts.stream = r->opts.stream;
     }
     ensure_fields(e->self, r, e->opts.symbolize_keys);
-    row_text_decoders(r->cols, r->nfields, &e->opts, r->decoders);
+    if (NIL_P(r->statement))
+        row_text_decoders(r->cols, r->nfields, &e->opts, r->decoders);
+    else
+        statement_decoders(r->statement, r->cols, &e->opts, r->decoders);
     cast_ctx_init(&e->cast, &e->opts);
     e->shape = (row_shape){.cols = r->cols, .decoders = r->decoders, .n = r->nfields, .as_array = e->opts.as_array};
 }
 
-/* Builds one row; the keys are re-read each time because the fields Array is the caller's to change (Sequel
- * maps it in place to rename the keys). */
+/* Points the row keys at the field names, re-read for every row because the fields Array is the caller's to
+ * change (Sequel maps it in place to rename the keys). Returns the Array the keys live in: the caller keeps it
+ * on its stack (RB_GC_GUARD), which also pins it against compaction while the row is built. */
+static VALUE each_keys(each_state *e)
+{
+    VALUE keys = e->r->fields;
+    long n = (long)e->r->nfields;
+    if (RARRAY_LEN(keys) < n) { /* shortened: the missing keys are nil */
+        keys = rb_ary_dup(keys);
+        rb_ary_store(keys, n - 1, rb_ary_entry(keys, n - 1));
+    }
+    e->shape.keys = RARRAY_CONST_PTR(keys);
+    return keys;
+}
+
 static VALUE each_build(each_state *e, MYSQL_ROW row, const unsigned long *lengths)
 {
-    VALUE fields = e->r->fields;
-    if (RARRAY_LEN(fields) >= (long)e->r->nfields) {
-        e->shape.keys = RARRAY_CONST_PTR(fields);
-        VALUE out = row_text_build(&e->cast, &e->shape, row, lengths);
-        RB_GC_GUARD(fields);
-        return out;
-    }
-    VALUE tmp;
-    VALUE *keys = ALLOCV_N(VALUE, tmp, e->r->nfields); /* the Array was shortened: missing keys are nil */
-    for (unsigned int i = 0; i < e->r->nfields; i++)
-        keys[i] = rb_ary_entry(fields, i);
-    e->shape.keys = keys;
+    VALUE keys = each_keys(e);
     VALUE out = row_text_build(&e->cast, &e->shape, row, lengths);
-    ALLOCV_END(tmp);
+    RB_GC_GUARD(keys);
+    return out;
+}
+
+/* Inside a command: the next row of a statement result (nil at the end, Qundef when its execute is gone). */
+static VALUE statement_row(command_t *cmd, each_state *e)
+{
+    VALUE keys = each_keys(e);
+    VALUE out = statement_fetch_row(cmd, e->r->statement, e->r->execution, &e->cast, &e->shape);
+    RB_GC_GUARD(keys);
     return out;
 }
 
@@ -313,6 +351,60 @@ static VALUE each_streaming(each_state *e)
     return rb_ary_new();
 }
 
+/* ---- statement results ---------------------------------------------------------------------------------- */
+
+void result_materialize(command_t *cmd, VALUE self)
+{
+    each_state e = {.self = self, .r = result_get(self)};
+    each_begin(&e, 0, NULL);
+    VALUE rows = rb_ary_new();
+    for (VALUE row; (row = statement_row(cmd, &e)) != Qnil && row != Qundef;) {
+        rb_ary_push(rows, row);
+        maybe_yield(&e, (uint64_t)RARRAY_LEN(rows));
+    }
+    RB_OBJ_WRITE(self, &e.r->rows, rows);
+    RB_GC_GUARD(e.cast.scratch);
+}
+
+static VALUE statement_row_body(command_t *cmd)
+{
+    return statement_row(cmd, cmd->data);
+}
+
+static VALUE each_statement_stream(each_state *e)
+{
+    result_t *r = e->r;
+    if (e->opts.cache_rows)
+        rb_warn(":cache_rows is ignored if :stream is true");
+    if (r->stream_done)
+        stream_exhausted();
+    for (;;) {
+        VALUE row = client_command(r->client, "streaming each", 0, statement_row_body, e);
+        if (row == Qundef && statement_closed(r->statement))
+            m2r_raise(cMysql2Error, "Statement handle already closed");
+        if (row == Qundef)
+            stream_exhausted(); /* the statement was executed again */
+        if (NIL_P(row))
+            break;
+        r->streamed++;
+        if (rb_block_given_p())
+            rb_yield(row);
+    }
+    r->stream_done = true;
+    return rb_ary_new();
+}
+
+static VALUE each_statement(each_state *e)
+{
+    if (statement_closed(e->r->statement))
+        m2r_raise(cMysql2Error, "Statement handle already closed");
+    if (e->r->streaming)
+        return each_statement_stream(e);
+    if (!e->opts.cache_rows)
+        rb_warn(":cache_rows is forced for prepared statements (if not streaming)");
+    return each_cached(e);
+}
+
 /*
  * call-seq: result.each(options = {}) { |row| ... } -> Array
  *
@@ -325,7 +417,7 @@ static VALUE result_each(int argc, VALUE *argv, VALUE self)
     rb_check_arity(argc, 0, 1);
     each_state e = {.self = self, .r = result_get(self)};
     each_begin(&e, argc, argv);
-    VALUE out = e.r->streaming ? each_streaming(&e) : each_buffered(&e);
+    VALUE out = !NIL_P(e.r->statement) ? each_statement(&e) : e.r->streaming ? each_streaming(&e) : each_buffered(&e);
     RB_GC_GUARD(e.cast.scratch);
     RB_GC_GUARD(self);
     return out;

@@ -6,6 +6,7 @@
 
 #include "client.h"
 #include "query_options.h"
+#include "columns.h"
 
 typedef struct result_origin {
     VALUE options;             /* the merged query-options Hash: the Result's @query_options */
@@ -15,5 +16,13 @@ typedef struct result_origin {
 
 /* Takes ownership of a buffered `res`, or names the connection's stream; copies the column metadata. */
 VALUE result_new(VALUE client, m2_conn *conn, MYSQL_RES *res, const result_origin *origin);
+
+/* The rows of a statement's execute number `execution`; takes ownership of `cols` (columns_new). Streaming
+ * (origin->opts->stream): rows are fetched from the statement's cursor by each. Otherwise the caller, inside its
+ * execute command, calls result_materialize at once. */
+VALUE result_new_statement(VALUE statement, VALUE client, m2_conn *conn, column *cols, unsigned int n,
+                           uint64_t execution, const result_origin *origin);
+/* Inside the execute command: builds and caches every row of a stored statement result. */
+void result_materialize(command_t *cmd, VALUE result);
 
 #endif

@@ -3,7 +3,7 @@
  */
 #include "row_text.h"
 
-static unsigned char full_decoder(const column *col, const query_options *opts)
+unsigned char row_text_decoder(const column *col, const query_options *opts)
 {
     bool boolean = opts->cast_booleans && col->length == 1;
     bool fast = opts->cast == CAST_FAST;
@@ -43,7 +43,7 @@ void row_text_decoders(const column *cols, unsigned int n, const query_options *
         if (cols[i].type == MYSQL_TYPE_NULL)
             out[i] = DEC_NULL;
         else
-            out[i] = opts->cast == CAST_NONE ? DEC_STRING : full_decoder(&cols[i], opts);
+            out[i] = opts->cast == CAST_NONE ? DEC_STRING : row_text_decoder(&cols[i], opts);
     }
 }
 
@@ -60,7 +60,7 @@ static VALUE temporal_cell(cast_ctx *x, const column *col, unsigned char decoder
     }
 }
 
-static VALUE cell(cast_ctx *x, const column *col, unsigned char decoder, const char *p, long len)
+VALUE row_text_cell(cast_ctx *x, const column *col, unsigned char decoder, const char *p, long len)
 {
     switch (decoder) {
     case DEC_STRING:
@@ -82,25 +82,31 @@ static VALUE cell(cast_ctx *x, const column *col, unsigned char decoder, const c
     }
 }
 
+VALUE row_assemble(const row_shape *shape, const VALUE *cells)
+{
+    unsigned int n = shape->n;
+    if (shape->as_array)
+        return rb_ary_new_from_values(n, cells);
+    VALUE tmp;
+    VALUE *pairs = ALLOCV_N(VALUE, tmp, 2 * (size_t)n);
+    for (unsigned int i = 0; i < n; i++) {
+        pairs[2 * i] = shape->keys[i];
+        pairs[2 * i + 1] = cells[i];
+    }
+    VALUE out = rb_hash_new();
+    rb_hash_bulk_insert(2 * (long)n, pairs, out);
+    ALLOCV_END(tmp);
+    return out;
+}
+
 /* Cells live in ALLOCV_N's buffer: on the stack, or in a temporary object the GC marks, never plain malloc. */
 VALUE row_text_build(cast_ctx *x, const row_shape *shape, MYSQL_ROW row, const unsigned long *lengths)
 {
-    unsigned int n = shape->n;
-    VALUE tmp, out;
-    if (shape->as_array) {
-        VALUE *cells = ALLOCV_N(VALUE, tmp, n);
-        for (unsigned int i = 0; i < n; i++)
-            cells[i] = row[i] ? cell(x, &shape->cols[i], shape->decoders[i], row[i], (long)lengths[i]) : Qnil;
-        out = rb_ary_new_from_values(n, cells);
-    } else {
-        VALUE *pairs = ALLOCV_N(VALUE, tmp, 2 * (size_t)n);
-        for (unsigned int i = 0; i < n; i++) {
-            pairs[2 * i] = shape->keys[i];
-            pairs[2 * i + 1] = row[i] ? cell(x, &shape->cols[i], shape->decoders[i], row[i], (long)lengths[i]) : Qnil;
-        }
-        out = rb_hash_new();
-        rb_hash_bulk_insert(2 * (long)n, pairs, out);
-    }
+    VALUE tmp;
+    VALUE *cells = ALLOCV_N(VALUE, tmp, shape->n);
+    for (unsigned int i = 0; i < shape->n; i++)
+        cells[i] = row[i] ? row_text_cell(x, &shape->cols[i], shape->decoders[i], row[i], (long)lengths[i]) : Qnil;
+    VALUE out = row_assemble(shape, cells);
     ALLOCV_END(tmp);
     return out;
 }

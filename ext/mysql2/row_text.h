@@ -24,6 +24,8 @@ typedef enum {
 
 /* One decoder per column for these options into out[n]. */
 void row_text_decoders(const column *cols, unsigned int n, const query_options *opts, unsigned char *out);
+/* The decoder of one column under full or :fast casting (the column is not of type NULL). */
+unsigned char row_text_decoder(const column *col, const query_options *opts);
 
 /* The row shape: column metadata, decoders and the keys (field names) of Hash rows. */
 typedef struct row_shape {
@@ -34,6 +36,11 @@ typedef struct row_shape {
     bool as_array;
 } row_shape;
 
+/* One cell of text `p` (len bytes, not NULL) through `decoder`. */
+VALUE row_text_cell(cast_ctx *x, const column *col, unsigned char decoder, const char *p, long len);
+
+/* A row from its cells: an Array, or a Hash keyed by shape->keys (later duplicates win). */
+VALUE row_assemble(const row_shape *shape, const VALUE *cells);
 /* Builds a Hash (or Array) from a text-protocol row (`lengths` from mysql_fetch_lengths). */
 VALUE row_text_build(cast_ctx *x, const row_shape *shape, MYSQL_ROW row, const unsigned long *lengths);
 
