@@ -124,7 +124,7 @@ static VALUE prepare_body(command_t *cmd)
 }
 
 /*
- * call-seq: client.prepare(sql) -> Mysql2::Statement
+ * call-seq: client._prepare(sql) -> Mysql2::Statement
  *
  * Prepares +sql+ (transcoded to the connection encoding) on the server; ? marks the parameters.
  */
@@ -379,7 +379,7 @@ void init_mysql2_statement(void)
 {
     cMysql2Statement = rb_define_class_under(mMysql2, "Statement", rb_cObject);
     rb_undef_alloc_func(cMysql2Statement);
-    rb_define_method(cMysql2Client, "prepare", client_prepare, 1); /* the Statement's constructor */
+    rb_define_private_method(cMysql2Client, "_prepare", client_prepare, 1); /* the Statement's constructor */
     rb_define_private_method(cMysql2Statement, "_execute", statement_execute, 2);
     rb_define_method(cMysql2Statement, "close", statement_close, 0);
     rb_define_method(cMysql2Statement, "closed?", statement_closed_p, 0);

@@ -70,6 +70,20 @@ module Mysql2
       _query(sql, @current_query_options)
     end
 
+    # Prepares +sql+ (with ? placeholders) on the server and returns a Mysql2::Statement.
+    def prepare(sql)
+      statement = _prepare(sql)
+      (@prepared_statements ||= ObjectSpace::WeakMap.new)[statement] = true
+      statement
+    end
+
+    # The statements prepared on this client that are still open (closed and collected ones are left out).
+    def prepared_statements
+      return [] unless @prepared_statements
+
+      @prepared_statements.keys.reject(&:closed?)
+    end
+
     # The ID of the connection the server assigned, for KILL.
     alias id thread_id
 
