@@ -20,10 +20,12 @@ typedef struct statement {
     uint64_t session; /* conn->session when prepared */
     unsigned long param_count;
     unsigned int field_count;
-    result_binds binds; /* result buffers, reused across executes */
-    param_binds params; /* parameter binds, reused across executes */
-    uint64_t execution; /* counts executes and the close: a streaming Result names the one it reads */
-    bool cursor_open;   /* the server holds a cursor for the last execute */
+    result_binds binds;  /* result buffers, reused across executes */
+    param_binds params;  /* parameter binds, reused across executes */
+    uint64_t execution;  /* counts executes and the close: a streaming Result names the one it reads */
+    MYSQL_STMT *running; /* the handle an execute in progress uses: valid until its command ends, even when
+                            close() from another thread queued it for closing meanwhile (s->stmt is NULL then) */
+    bool cursor_open;    /* the server holds a cursor for the last execute */
 } statement_t;
 
 static void statement_mark(void *ptr)
@@ -149,6 +151,8 @@ typedef struct execute_args {
     statement_t *s;
     VALUE options;
     query_options opts;
+    VALUE binds; /* the Array of values */
+    VALUE keep;  /* Strings the parameter binds point into */
 } execute_args;
 
 static void set_cursor(MYSQL_STMT *stmt, const query_options *opts)
@@ -162,10 +166,9 @@ static void set_cursor(MYSQL_STMT *stmt, const query_options *opts)
 }
 
 /* Sends the execute; returns the number of result columns. */
-static unsigned int send_execute(command_t *cmd, statement_t *s, const query_options *opts)
+static unsigned int send_execute(command_t *cmd, statement_t *s, MYSQL_STMT *stmt, const query_options *opts)
 {
     m2_conn *c = cmd->conn;
-    MYSQL_STMT *stmt = live_stmt(s);
     if (s->cursor_open) {
         command_drive(cmd, m2_conn_stmt_reset_start(c, stmt)); /* closes the previous execute's cursor */
         s->cursor_open = false;
@@ -183,18 +186,19 @@ static unsigned int send_execute(command_t *cmd, statement_t *s, const query_opt
 }
 
 /* Stores the rows client-side, sizes the buffers to the widest values and binds them. */
-static void store_rows(command_t *cmd, statement_t *s, const column *cols, unsigned int n, cast_mode cast)
+static void store_rows(command_t *cmd, statement_t *s, MYSQL_STMT *stmt, const column *cols, unsigned int n,
+                       cast_mode cast)
 {
     m2_conn *c = cmd->conn;
     my_bool on = 1;
-    mysql_stmt_attr_set(s->stmt, STMT_ATTR_UPDATE_MAX_LENGTH, &on);
-    command_drive(cmd, m2_conn_stmt_store_result_start(c, s->stmt));
+    mysql_stmt_attr_set(stmt, STMT_ATTR_UPDATE_MAX_LENGTH, &on);
+    command_drive(cmd, m2_conn_stmt_store_result_start(c, stmt));
     if (c->ret_int != 0)
         command_raise(cmd);
     VALUE tmp;
     unsigned long *max_lengths = ALLOCV_N(unsigned long, tmp, n ? n : 1);
     for (unsigned int i = 0; i < n; i++)
-        max_lengths[i] = s->stmt->fields[i].max_length;
+        max_lengths[i] = stmt->fields[i].max_length;
     result_binds_prepare(&s->binds, cols, n, cast, max_lengths);
     ALLOCV_END(tmp);
 }
@@ -203,25 +207,33 @@ static VALUE execute_body(command_t *cmd)
 {
     execute_args *a = cmd->data;
     statement_t *s = a->s;
-    unsigned int n = send_execute(cmd, s, &a->opts);
+    MYSQL_STMT *stmt = s->running = live_stmt(s); /* checked again: the command may have reconnected */
+    param_binds_fill(&s->params, a->binds, cmd->cl->encoding, a->keep); /* under the guard: s->params is shared */
+    unsigned int n = send_execute(cmd, s, stmt, &a->opts);
     if (n == 0)
         return Qnil;
-    column *cols = columns_new(s->stmt->fields, n, cmd->cl->encoding);
+    column *cols = columns_new(stmt->fields, n, cmd->cl->encoding);
     result_origin origin = {.options = a->options, .opts = &a->opts, .query_time = -1};
     if (a->opts.stream) {
         result_binds_prepare(&s->binds, cols, n, a->opts.cast, NULL);
         s->cursor_open = true;
     } else {
-        store_rows(cmd, s, cols, n, a->opts.cast);
+        store_rows(cmd, s, stmt, cols, n, a->opts.cast);
     }
-    if (mysql_stmt_bind_result(s->stmt, s->binds.binds))
-        m2r_raise(cMysql2Error, "%s", mysql_stmt_error(s->stmt));
+    if (mysql_stmt_bind_result(stmt, s->binds.binds))
+        m2r_raise(cMysql2Error, "%s", mysql_stmt_error(stmt));
     VALUE result = result_new_statement(a->self, s->client, cmd->conn, cols, n, s->execution, &origin);
     if (!a->opts.stream) {
         result_materialize(cmd, result);
-        command_drive(cmd, m2_conn_stmt_free_result_start(cmd->conn, s->stmt));
+        command_drive(cmd, m2_conn_stmt_free_result_start(cmd->conn, stmt));
     }
     return result;
+}
+
+static VALUE run_execute(VALUE arg)
+{
+    execute_args *a = (execute_args *)arg;
+    return client_command(a->s->client, "execute", CMD_TIMED, execute_body, a);
 }
 
 /*
@@ -243,10 +255,14 @@ static VALUE statement_execute(VALUE self, VALUE binds, VALUE options)
     if ((unsigned long)RARRAY_LEN(binds) != s->param_count)
         m2r_raise(cMysql2Error, "Bind parameter count (%lu) doesn't match number of arguments (%ld)", s->param_count,
                   RARRAY_LEN(binds));
-    VALUE keep = rb_ary_new();
-    param_binds_fill(&s->params, binds, client_get(s->client)->encoding, keep);
-    VALUE result = client_command(s->client, "execute", CMD_TIMED, execute_body, &a);
-    RB_GC_GUARD(keep);
+    a.binds = binds;
+    a.keep = rb_ary_new();
+    int state = 0;
+    VALUE result = rb_protect(run_execute, (VALUE)&a, &state);
+    s->running = NULL;
+    RB_GC_GUARD(a.keep);
+    if (state)
+        rb_jump_tag(state);
     return result;
 }
 
@@ -261,18 +277,21 @@ void statement_decoders(VALUE self, const column *cols, const query_options *opt
 VALUE statement_fetch_row(command_t *cmd, VALUE self, uint64_t execution, cast_ctx *x, const row_shape *shape)
 {
     statement_t *s = statement_get(self);
-    if (!attached(s) || s->execution != execution)
+    MYSQL_STMT *stmt = s->running;
+    if (!stmt && attached(s) && s->execution == execution)
+        stmt = s->stmt;
+    if (!stmt)
         return Qundef;
     m2_conn *c = cmd->conn;
-    command_drive(cmd, m2_conn_stmt_fetch_start(c, s->stmt));
+    command_drive(cmd, m2_conn_stmt_fetch_start(c, stmt));
     if (c->ret_int == MYSQL_NO_DATA) {
         s->cursor_open = false;
         return Qnil;
     }
     if (c->ret_int == 1)
         command_raise(cmd);
-    if (result_binds_fit(&s->binds, s->stmt))
-        mysql_stmt_bind_result(s->stmt, s->binds.binds);
+    if (result_binds_fit(&s->binds, stmt))
+        mysql_stmt_bind_result(stmt, s->binds.binds);
     return row_binary_build(x, shape, &s->binds);
 }
 

@@ -257,6 +257,24 @@ RSpec.describe Mysql2::Statement do
       expect { statements.last.close }.not_to raise_error
     end
 
+    it "closes a statement from another thread while it executes: deferred, never a crash", :gc_stress do
+      iterations(50).times do
+        statement = client.prepare("SELECT SLEEP(?) AS s, ? AS v")
+        worker = Thread.new do
+          statement.execute(rand * 0.005, 7).first
+        rescue Mysql2::Error => e
+          e.message # closed before the execute began, or before its rows were read
+        end
+        sleep(rand * 0.005)
+        expect(statement.close).to be_nil
+        expect(worker.join(10)).not_to be_nil
+        expect(worker.value).to eq("s" => 0, "v" => 7).or eq("Invalid statement handle")
+          .or eq("Statement handle already closed")
+        expect(statement).to be_closed
+        expect(client.query("SELECT 1 AS one").first).to eq("one" => 1)
+      end
+    end
+
     it "closes statements dropped by GC at the next command, never from the finalizer" do
       count = -> { client.query("SHOW SESSION STATUS LIKE 'Com_stmt_close'").first["Value"].to_i }
       before = count.call
