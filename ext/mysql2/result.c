@@ -18,6 +18,7 @@ typedef struct result {
     m2_conn *conn;  /* one reference, dropped by the GC free */
     MYSQL_RES *res; /* see the file comment; NULL once freed or exhausted */
     bool streaming, stream_done;
+    bool cached_all; /* every row is in `rows`: a replay needs no MYSQL_RES */
     uint64_t stream_id;
     unsigned int nfields;
     column *cols;            /* nfields columns, one xmalloc block */
@@ -92,6 +93,13 @@ static VALUE meta_string(const result_t *r, const char *s, long len)
     return rb_str_to_interned_str(rb_str_export_to_enc(rb_enc_str_new(s, len, r->encoding), internal));
 }
 
+/* A UTF-8 Symbol for a field name: a dynamic one (collectable once no Result uses it), as String#to_sym makes, so
+ * that queries with ever-new column names do not grow the symbol table for good. */
+static VALUE field_symbol(const column *c)
+{
+    return rb_str_intern(rb_enc_interned_str(c->name, (long)c->name_length, rb_utf8_encoding()));
+}
+
 /* The field names, built once: the key style is fixed by whoever asks first (fields, or the first each). */
 static VALUE ensure_fields(VALUE self, result_t *r, bool symbolize)
 {
@@ -100,8 +108,7 @@ static VALUE ensure_fields(VALUE self, result_t *r, bool symbolize)
     VALUE names = rb_ary_new_capa(r->nfields);
     for (unsigned int i = 0; i < r->nfields; i++) {
         const column *c = &r->cols[i];
-        rb_ary_push(names, symbolize ? ID2SYM(rb_intern3(c->name, (long)c->name_length, rb_utf8_encoding()))
-                                     : meta_string(r, c->name, (long)c->name_length));
+        rb_ary_push(names, symbolize ? field_symbol(c) : meta_string(r, c->name, (long)c->name_length));
     }
     RB_OBJ_WRITE(self, &r->fields, names);
     return names;
@@ -232,6 +239,7 @@ static VALUE each_cached(each_state *e)
     while (r->res) {
         MYSQL_ROW row = mysql_fetch_row(r->res);
         if (!row) {
+            r->cached_all = true;
             free_buffered(r);
             break;
         }
@@ -248,7 +256,7 @@ static VALUE each_buffered(each_state *e)
 {
     if (!e->opts.cache_rows && NIL_P(e->r->rows))
         return each_uncached(e);
-    if (!e->r->res && NIL_P(e->r->rows))
+    if (!e->r->res && !e->r->cached_all) /* freed before all rows were cached, even if some were */
         m2r_raise(cMysql2Error, "Result set has already been freed");
     return each_cached(e);
 }
