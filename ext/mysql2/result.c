@@ -28,6 +28,7 @@ typedef struct result {
     double query_time;       /* seconds; negative: unknown (nil) */
     unsigned int server_status;
     uint64_t streamed; /* rows yielded from a stream so far */
+    uint64_t cursor;   /* buffered: the index of the row mysql_fetch_row returns next */
     VALUE fields;      /* Array of names (frozen Strings, or Symbols), Qnil until first needed */
     VALUE rows;        /* cached rows (Array), or Qnil */
     VALUE memo;        /* Array of lazily built field_types, tables, dbs, server_flags */
@@ -211,13 +212,26 @@ static VALUE each_uncached(each_state *e)
     if (!r->res)
         m2r_raise(cMysql2Error, "Result set has already been freed");
     mysql_data_seek(r->res, 0);
+    r->cursor = 0;
     for (MYSQL_ROW row; r->res && (row = mysql_fetch_row(r->res));) {
+        r->cursor++;
         VALUE out = each_build(e, row, mysql_fetch_lengths(r->res));
         maybe_yield(e, ++built);
         if (block)
             rb_yield(out);
     }
     return rb_ary_new();
+}
+
+/* Moves the cursor to the first row not cached yet. They differ when building a row raised (an invalid date):
+ * the row was read but not kept, and the next each must read it again rather than skip it. */
+static void resume_after_cache(result_t *r)
+{
+    uint64_t cached = (uint64_t)RARRAY_LEN(r->rows);
+    if (r->res && r->cursor != cached) {
+        mysql_data_seek(r->res, cached);
+        r->cursor = cached;
+    }
 }
 
 /* Replays the rows built so far, then builds (and keeps) the rest; the rows are freed once all are built. Like
@@ -236,8 +250,10 @@ static VALUE each_cached(each_state *e)
     }
     for (long i = 0; i < RARRAY_LEN(r->rows) && block; i++)
         rb_yield(RARRAY_AREF(r->rows, i));
+    resume_after_cache(r);
     while (r->res) {
         MYSQL_ROW row = mysql_fetch_row(r->res);
+        r->cursor++;
         if (!row) {
             r->cached_all = true;
             free_buffered(r);
