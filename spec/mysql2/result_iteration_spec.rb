@@ -112,6 +112,33 @@ RSpec.describe Mysql2::Result, "iteration" do
       expect { result.each { nil } }.to raise_error(Mysql2::Error, "Result set has already been freed")
     end
 
+    it "does not skip a row whose cast raised: the next each raises for it again" do
+      client.query("SET SESSION sql_mode = 'ALLOW_INVALID_DATES'")
+      client.query("CREATE TEMPORARY TABLE bad_d (id INT PRIMARY KEY, d DATE)")
+      client.query("INSERT INTO bad_d VALUES (1, '2001-01-01'), (2, '2001-00-01'), (3, '2001-01-03')")
+      result = client.query("SELECT * FROM bad_d ORDER BY id")
+      2.times { expect { result.to_a }.to raise_error(Mysql2::Error, /Invalid date in field 'd': 2001-00-01/) }
+      expect(result.count).to eq(3)
+      uncached = client.query("SELECT * FROM bad_d ORDER BY id", cache_rows: false)
+      2.times { expect { uncached.to_a }.to raise_error(Mysql2::Error, /Invalid date/) }
+    end
+
+    it "builds a row intact even if Client.local_offset (Ruby) frees the result (run under spec:valgrind/asan)" do
+      result = client.query("SELECT CAST('9999-12-31 23:00:00' AS DATETIME) AS far, REPEAT('z', 300) AS s")
+      original = Mysql2::Client.method(:local_offset)
+      Mysql2::Client.define_singleton_method(:local_offset) do
+        result.free
+        original.call
+      end
+      row = result.first
+      expect(row["s"]).to eq("z" * 300)
+      expect(row["far"]).to eq(DateTime.civil(9999, 12, 31, 23, 0, 0, Rational(Time.now.utc_offset, 86_400)))
+    ensure
+      Mysql2::Client.singleton_class.send(:remove_method, :local_offset)
+      Mysql2::Client.define_singleton_method(:local_offset, original)
+      Mysql2::Client.private_class_method(:local_offset)
+    end
+
     it "keeps the connection usable for other queries while a buffered result is being read" do
       result = client.query("SELECT seq FROM seq_1_to_3")
       inner = result.map { |row| client.query("SELECT #{row["seq"]} * 10 AS x").first["x"] }
