@@ -8,8 +8,8 @@
 #include <time.h>
 #include "cast.h"
 
-static VALUE cDate, cDateTime, cMysql2Client_;
-static ID id_new, id_civil, id_local, id_utc, id_localtime, id_new_offset, id_plus, id_BigDecimal, id_local_offset;
+static VALUE cDate, cDateTime;
+static ID id_new, id_civil, id_local, id_utc, id_localtime, id_new_offset, id_plus, id_BigDecimal;
 
 void cast_ctx_init(cast_ctx *x, const query_options *opts)
 {
@@ -127,9 +127,16 @@ static VALUE to_application_zone(const cast_ctx *x, VALUE time)
     return time;
 }
 
-static VALUE local_offset(void)
+/* What Client.local_offset returns (the zone's current UTC offset as a fraction of a day), computed here rather
+ * than by calling it: a cell is built from bytes owned by the MYSQL_RES, and Ruby code running in the middle of a
+ * row (a thread switch, a trap handler) could free that result under us. Only C methods are called per cell. */
+static VALUE local_offset(cast_ctx *x)
 {
-    return rb_funcall(cMysql2Client_, id_local_offset, 0);
+    if (!x->tz_read)
+        tzset();
+    x->tz_read = true;
+    long offset = utc_offset_at((int64_t)time(NULL));
+    return rb_rational_new(LONG2NUM(offset == LONG_MIN ? 0 : offset), INT2FIX(86400));
 }
 
 /* Years 0 and beyond 9999-12-31 11:59:59 do not fit the range mysql2 builds Times for. */
@@ -140,13 +147,13 @@ static bool beyond_time_range(const m2_temporal *t)
     return pseudo < 2678400 || pseudo > 315578267999LL;
 }
 
-static VALUE datetime_value(const cast_ctx *x, const m2_temporal *t)
+static VALUE datetime_value(cast_ctx *x, const m2_temporal *t)
 {
-    VALUE offset = x->opts->database_utc ? INT2FIX(0) : local_offset();
+    VALUE offset = x->opts->database_utc ? INT2FIX(0) : local_offset(x);
     VALUE dt = rb_funcall(cDateTime, id_civil, 7, INT2FIX(t->year), INT2FIX(t->month), INT2FIX(t->day),
                           INT2FIX(t->hour), INT2FIX(t->minute), INT2FIX(t->second), offset);
     if (x->opts->application_tz == APP_TZ_LOCAL)
-        return rb_funcall(dt, id_new_offset, 1, local_offset());
+        return rb_funcall(dt, id_new_offset, 1, local_offset(x));
     if (x->opts->application_tz == APP_TZ_UTC)
         return rb_funcall(dt, id_new_offset, 1, INT2FIX(0));
     return dt;
@@ -191,7 +198,6 @@ void init_mysql2_cast(void)
     rb_require("bigdecimal");
     cDate = rb_path2class("Date");
     cDateTime = rb_path2class("DateTime");
-    cMysql2Client_ = cMysql2Client;
     rb_gc_register_mark_object(cDate);
     rb_gc_register_mark_object(cDateTime);
     id_new = rb_intern("new");
@@ -202,5 +208,4 @@ void init_mysql2_cast(void)
     id_new_offset = rb_intern("new_offset");
     id_plus = rb_intern("+");
     id_BigDecimal = rb_intern("BigDecimal");
-    id_local_offset = rb_intern("local_offset");
 }

@@ -18,6 +18,7 @@ typedef struct result {
     m2_conn *conn;  /* one reference, dropped by the GC free */
     MYSQL_RES *res; /* see the file comment; NULL once freed or exhausted */
     bool streaming, stream_done;
+    bool cached_all; /* every row is in `rows`: a replay needs no MYSQL_RES */
     uint64_t stream_id;
     unsigned int nfields;
     column *cols;            /* nfields columns, one xmalloc block */
@@ -27,6 +28,7 @@ typedef struct result {
     double query_time;       /* seconds; negative: unknown (nil) */
     unsigned int server_status;
     uint64_t streamed; /* rows yielded from a stream so far */
+    uint64_t cursor;   /* buffered: the index of the row mysql_fetch_row returns next */
     VALUE fields;      /* Array of names (frozen Strings, or Symbols), Qnil until first needed */
     VALUE rows;        /* cached rows (Array), or Qnil */
     VALUE memo;        /* Array of lazily built field_types, tables, dbs, server_flags */
@@ -96,6 +98,13 @@ static VALUE meta_string(const result_t *r, const char *s, long len)
     return rb_str_to_interned_str(rb_str_export_to_enc(rb_enc_str_new(s, len, r->encoding), internal));
 }
 
+/* A UTF-8 Symbol for a field name: a dynamic one (collectable once no Result uses it), as String#to_sym makes, so
+ * that queries with ever-new column names do not grow the symbol table for good. */
+static VALUE field_symbol(const column *c)
+{
+    return rb_str_intern(rb_enc_interned_str(c->name, (long)c->name_length, rb_utf8_encoding()));
+}
+
 /* The field names, built once: the key style is fixed by whoever asks first (fields, or the first each). */
 static VALUE ensure_fields(VALUE self, result_t *r, bool symbolize)
 {
@@ -104,8 +113,7 @@ static VALUE ensure_fields(VALUE self, result_t *r, bool symbolize)
     VALUE names = rb_ary_new_capa(r->nfields);
     for (unsigned int i = 0; i < r->nfields; i++) {
         const column *c = &r->cols[i];
-        rb_ary_push(names, symbolize ? ID2SYM(rb_intern3(c->name, (long)c->name_length, rb_utf8_encoding()))
-                                     : meta_string(r, c->name, (long)c->name_length));
+        rb_ary_push(names, symbolize ? field_symbol(c) : meta_string(r, c->name, (long)c->name_length));
     }
     RB_OBJ_WRITE(self, &r->fields, names);
     return names;
@@ -242,13 +250,26 @@ static VALUE each_uncached(each_state *e)
     if (!r->res)
         m2r_raise(cMysql2Error, "Result set has already been freed");
     mysql_data_seek(r->res, 0);
+    r->cursor = 0;
     for (MYSQL_ROW row; r->res && (row = mysql_fetch_row(r->res));) {
+        r->cursor++;
         VALUE out = each_build(e, row, mysql_fetch_lengths(r->res));
         maybe_yield(e, ++built);
         if (block)
             rb_yield(out);
     }
     return rb_ary_new();
+}
+
+/* Moves the cursor to the first row not cached yet. They differ when building a row raised (an invalid date):
+ * the row was read but not kept, and the next each must read it again rather than skip it. */
+static void resume_after_cache(result_t *r)
+{
+    uint64_t cached = (uint64_t)RARRAY_LEN(r->rows);
+    if (r->res && r->cursor != cached) {
+        mysql_data_seek(r->res, cached);
+        r->cursor = cached;
+    }
 }
 
 /* Replays the rows built so far, then builds (and keeps) the rest; the rows are freed once all are built. Like
@@ -267,9 +288,12 @@ static VALUE each_cached(each_state *e)
     }
     for (long i = 0; i < RARRAY_LEN(r->rows) && block; i++)
         rb_yield(RARRAY_AREF(r->rows, i));
+    resume_after_cache(r);
     while (r->res) {
         MYSQL_ROW row = mysql_fetch_row(r->res);
+        r->cursor++;
         if (!row) {
+            r->cached_all = true;
             free_buffered(r);
             break;
         }
@@ -286,7 +310,7 @@ static VALUE each_buffered(each_state *e)
 {
     if (!e->opts.cache_rows && NIL_P(e->r->rows))
         return each_uncached(e);
-    if (!e->r->res && NIL_P(e->r->rows))
+    if (!e->r->res && !e->r->cached_all) /* freed before all rows were cached, even if some were */
         m2r_raise(cMysql2Error, "Result set has already been freed");
     return each_cached(e);
 }

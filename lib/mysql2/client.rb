@@ -38,7 +38,7 @@ module Mysql2
 
     # The local UTC offset as a fraction of a day: the offset of DateTime values built for :local.
     def self.local_offset
-      ::Time.local.utc_offset.to_r / 86_400
+      ::Time.now.utc_offset.to_r / 86_400
     end
     private_class_method :local_offset
 

@@ -55,6 +55,32 @@ module Mysql2Test
       gc_stress? ? [normal / 20, 5].max : normal
     end
 
+    # Runs the block with ENV["TZ"] set to +zone+ (nil: unset), restoring the previous value after.
+    def with_tz(zone)
+      saved = ENV.fetch("TZ", nil)
+      ENV["TZ"] = zone
+      yield
+    ensure
+      ENV["TZ"] = saved
+    end
+
+    # Runs the block with Encoding.default_internal set to +encoding+, restoring it after (without warnings).
+    def with_default_internal(encoding)
+      saved = Encoding.default_internal
+      silence_warnings { Encoding.default_internal = encoding }
+      yield
+    ensure
+      silence_warnings { Encoding.default_internal = saved }
+    end
+
+    def silence_warnings
+      verbose = $VERBOSE
+      $VERBOSE = nil
+      yield
+    ensure
+      $VERBOSE = verbose
+    end
+
     # Class-level helpers.
     module ClassMethods
     end
