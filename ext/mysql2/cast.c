@@ -8,7 +8,6 @@
 #include <time.h>
 #include "cast.h"
 
-static VALUE cDate, cDateTime;
 static ID id_new, id_civil, id_local, id_utc, id_localtime, id_new_offset, id_plus, id_BigDecimal;
 
 void cast_ctx_init(cast_ctx *x, const query_options *opts)
@@ -194,12 +193,6 @@ VALUE cast_duration(cast_ctx *x, const m2_temporal *t)
 
 void init_mysql2_cast(void)
 {
-    rb_require("date");
-    rb_require("bigdecimal");
-    cDate = rb_path2class("Date");
-    cDateTime = rb_path2class("DateTime");
-    rb_gc_register_mark_object(cDate);
-    rb_gc_register_mark_object(cDateTime);
     id_new = rb_intern("new");
     id_civil = rb_intern("civil");
     id_local = rb_intern("local");

@@ -13,6 +13,7 @@
 #include "m2_conn.h"
 
 extern VALUE mMysql2, cMysql2Client, cMysql2Result, cMysql2Error, cMysql2ConnectionError, cMysql2TimeoutError;
+extern VALUE cDate, cDateTime, cBigDecimal; /* loaded by Init_mysql2 */
 
 void init_mysql2_error(void);
 void init_mysql2_client(void);

@@ -469,46 +469,52 @@ static VALUE memo_set(result_t *r, int slot, VALUE value)
     return value;
 }
 
-/* call-seq: result.field_types -> Array of Strings such as "int(11)", "varchar(13)", "decimal(10,2)" */
-static VALUE result_field_types(VALUE self)
-{
-    result_t *r = result_get(self);
-    VALUE memo = memo_get(self, r, MEMO_FIELD_TYPES);
-    if (!NIL_P(memo))
-        return memo;
-    VALUE types = rb_ary_new_capa(r->nfields);
-    for (unsigned int i = 0; i < r->nfields; i++) {
-        char buf[64];
-        const char *name = column_type_name(&r->cols[i], buf, sizeof(buf));
-        rb_ary_push(types, meta_string(r, name, (long)strlen(name)));
-    }
-    return memo_set(r, MEMO_FIELD_TYPES, types);
-}
+typedef const char *(*column_string)(const column *col, char *buf, size_t size);
 
-static VALUE column_names(VALUE self, int slot, size_t offset)
+/* One String per column from `get`, built once and kept in memo `slot`. */
+static VALUE column_strings(VALUE self, int slot, column_string get)
 {
     result_t *r = result_get(self);
     VALUE memo = memo_get(self, r, slot);
     if (!NIL_P(memo))
         return memo;
-    VALUE names = rb_ary_new_capa(r->nfields);
+    VALUE out = rb_ary_new_capa(r->nfields);
     for (unsigned int i = 0; i < r->nfields; i++) {
-        const char *s = *(const char *const *)((const char *)&r->cols[i] + offset);
-        rb_ary_push(names, meta_string(r, s, (long)strlen(s)));
+        char buf[64];
+        const char *s = get(&r->cols[i], buf, sizeof(buf));
+        rb_ary_push(out, meta_string(r, s, (long)strlen(s)));
     }
-    return memo_set(r, slot, names);
+    return memo_set(r, slot, out);
+}
+
+static const char *column_table(const column *col, char *buf, size_t size)
+{
+    (void)buf, (void)size;
+    return col->table;
+}
+
+static const char *column_db(const column *col, char *buf, size_t size)
+{
+    (void)buf, (void)size;
+    return col->db;
+}
+
+/* call-seq: result.field_types -> Array of Strings such as "int(11)", "varchar(13)", "decimal(10,2)" */
+static VALUE result_field_types(VALUE self)
+{
+    return column_strings(self, MEMO_FIELD_TYPES, column_type_name);
 }
 
 /* call-seq: result.tables -> Array of the table (alias) of each column */
 static VALUE result_tables(VALUE self)
 {
-    return column_names(self, MEMO_TABLES, offsetof(column, table));
+    return column_strings(self, MEMO_TABLES, column_table);
 }
 
 /* call-seq: result.dbs -> Array of the database of each column */
 static VALUE result_dbs(VALUE self)
 {
-    return column_names(self, MEMO_DBS, offsetof(column, db));
+    return column_strings(self, MEMO_DBS, column_db);
 }
 
 /* call-seq: result.server_flags -> {no_good_index_used:, no_index_used:, query_was_slow:} */

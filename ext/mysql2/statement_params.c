@@ -3,7 +3,6 @@
  */
 #include "statement_params.h"
 
-static VALUE cDate, cDateTime, cBigDecimal;
 static ID id_to_a, id_usec, id_year, id_mon, id_day, id_hour, id_min, id_sec, id_sec_fraction, id_to_s, id_truncate,
     id_mul;
 
@@ -157,12 +156,6 @@ void param_binds_free(param_binds *p)
 
 void init_mysql2_statement_params(void)
 {
-    rb_require("date");
-    rb_require("bigdecimal");
-    cDate = rb_path2class("Date");
-    cDateTime = rb_path2class("DateTime");
-    cBigDecimal = rb_path2class("BigDecimal");
-    rb_gc_register_mark_object(cBigDecimal);
     id_to_a = rb_intern("to_a");
     id_usec = rb_intern("usec");
     id_year = rb_intern("year");

@@ -284,7 +284,7 @@ RSpec.describe Mysql2::Statement do
       expect(eventually { count.call >= before + 40 }).to be(true)
     end
 
-    it "re-executes 10,000 times without growing memory" do
+    it "re-executes 10,000 times without growing memory", :rss do
       statement = client.prepare("SELECT ? AS a, ? AS b, CONCAT(?, 'x') AS c")
       1_000.times { |i| statement.execute(i, i.to_f, "s#{i}") }
       GC.start
@@ -294,7 +294,7 @@ RSpec.describe Mysql2::Statement do
       expect(rss_kb - before).to be < 16_384
     end
 
-    it "closes and re-prepares 10,000 statements without growing memory" do
+    it "closes and re-prepares 10,000 statements without growing memory", :rss do
       200.times { client.prepare("SELECT ? AS a").tap { |s| s.execute(1) }.close }
       GC.start
       before = rss_kb
