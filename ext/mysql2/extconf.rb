@@ -82,7 +82,7 @@ abort Mysql2Build::INSTALL_HINT unless Mysql2Build.locate
 Mysql2Build.require_headers
 # OpenSSL (a dependency of libmariadb-dev): lets ssl_mode: :verify_ca check the chain without the host name.
 have_header("openssl/ssl.h") && have_library("ssl", "SSL_get_verify_result") && have_library("crypto")
-have_func("rb_hash_new_capa", "ruby.h") # Ruby 3.2
+have_func("rb_hash_new_capa", "ruby.h") || have_func("rb_hash_new_with_size") # 3.2, or exported before it
 have_func("rb_io_descriptor", "ruby/io.h") # Ruby 3.1
 Mysql2Build.warnings
 Mysql2Build.sanitizers

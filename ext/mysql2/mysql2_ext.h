@@ -12,6 +12,16 @@
 
 #include "m2_conn.h"
 
+/* A Hash with room for n entries (rows are built at their final size). */
+#if defined(HAVE_RB_HASH_NEW_CAPA)
+#define m2r_hash_new_capa(n) rb_hash_new_capa(n)
+#elif defined(HAVE_RB_HASH_NEW_WITH_SIZE)
+VALUE rb_hash_new_with_size(st_index_t size); /* exported by Ruby before 3.2, declared only in its internals */
+#define m2r_hash_new_capa(n) rb_hash_new_with_size(n)
+#else
+#define m2r_hash_new_capa(n) rb_hash_new()
+#endif
+
 extern VALUE mMysql2, cMysql2Client, cMysql2Result, cMysql2Error, cMysql2ConnectionError, cMysql2TimeoutError;
 extern VALUE cDate, cDateTime, cBigDecimal; /* loaded by Init_mysql2 */
 

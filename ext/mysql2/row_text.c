@@ -93,7 +93,7 @@ VALUE row_assemble(const row_shape *shape, const VALUE *cells)
         pairs[2 * i] = shape->keys[i];
         pairs[2 * i + 1] = cells[i];
     }
-    VALUE out = rb_hash_new();
+    VALUE out = m2r_hash_new_capa(n);
     rb_hash_bulk_insert(2 * (long)n, pairs, out);
     ALLOCV_END(tmp);
     return out;
