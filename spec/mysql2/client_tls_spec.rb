@@ -2,8 +2,9 @@
 
 require "spec_helper"
 
-# TLS against the private server, whose certificate (signed by tmp/mariadb/certs/ca.pem) names only
-# mysql2-test.local: so any check of the host name fails when connecting to 127.0.0.1.
+# TLS against the private server, whose certificate (signed by tmp/mariadb/certs/ca.pem) names mysql2-test.local
+# and the IP 127.0.0.2 (the server listens there too), but not 127.0.0.1: so the host name check passes when
+# connecting to 127.0.0.2 and fails when connecting to 127.0.0.1.
 RSpec.describe "TLS", :external_server_unsupported do
   let(:cfg) { Mysql2Test::CONFIG }
 
@@ -41,6 +42,19 @@ RSpec.describe "TLS", :external_server_unsupported do
 
   it "refuses a server whose certificate another CA signed (verify_ca)" do
     expect { new_client(ssl_mode: :verify_ca, sslca: cfg[:other_ca]) }
+      .to raise_error(Mysql2::Error::ConnectionError) { |e| expect(e.error_number).to eq(2026) }
+  end
+
+  it "verifies the server's identity against an IP SAN (verify_identity and sslverify on 127.0.0.2)" do
+    [new_client(host: cfg[:tls_verified_host], ssl_mode: :verify_identity, sslca: cfg[:ssl_ca]),
+     new_client(host: cfg[:tls_verified_host], sslverify: true, tls_ca: cfg[:ssl_ca])].each do |client|
+      expect(client.ssl_cipher).to be_a(String)
+      expect(tls_version(client)).to start_with("TLSv1.")
+    end
+  end
+
+  it "refuses verify_identity on the right host when another CA is given" do
+    expect { new_client(host: cfg[:tls_verified_host], ssl_mode: :verify_identity, sslca: cfg[:other_ca]) }
       .to raise_error(Mysql2::Error::ConnectionError) { |e| expect(e.error_number).to eq(2026) }
   end
 
