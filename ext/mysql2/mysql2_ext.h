@@ -19,6 +19,7 @@ void init_mysql2_client(void);
 void init_mysql2_client_options(void);
 void init_mysql2_client_command(void);
 void init_mysql2_client_constants(void);
+void init_mysql2_client_tls(void);
 void init_mysql2_result(void);
 
 /* error.c: every raise goes through these. Messages are UTF-8; error_number/sql_state are nil unless given. */

@@ -1,6 +1,7 @@
 # frozen_string_literal: true
 
 require "spec_helper"
+require "openssl"
 
 # TLS against the private server, whose certificate (signed by tmp/mariadb/certs/ca.pem) names mysql2-test.local
 # and the IP 127.0.0.2 (the server listens there too), but not 127.0.0.1: so the host name check passes when
@@ -84,5 +85,39 @@ RSpec.describe "TLS", :external_server_unsupported do
     expect { new_client(ssl_mode: :bogus) }.to output(/Unknown MySQL ssl_mode flag: bogus/).to_stderr
     expect { new_client(sslkey: cfg[:client_key], ssl_mode: :disabled) }
       .to output(/:sslkey and :sslcert only take effect together/).to_stderr
+  end
+
+  describe "#tls_info" do
+    let(:server_cert) { OpenSSL::X509::Certificate.new(File.read(cfg[:ssl_cert])) }
+
+    it "is nil on a plaintext connection and raises once the client is closed" do
+      client = new_client
+      expect(client.tls_info).to be_nil
+      client.close
+      expect { client.tls_info }.to raise_error(Mysql2::Error, "MySQL client is not connected")
+    end
+
+    it "describes the session and the server's certificate (verify_identity on 127.0.0.2)" do
+      client = new_client(host: cfg[:tls_verified_host], ssl_mode: :verify_identity, sslca: cfg[:ssl_ca])
+      info = client.tls_info
+      expect(info).to include(tls_version: tls_version(client), cipher: client.ssl_cipher,
+                              verify_status: OpenSSL::X509::V_OK, identity_verified: true)
+      expect(info[:peer_cert]).to eq(
+        version: server_cert.version + 1, subject: server_cert.subject.to_s, issuer: server_cert.issuer.to_s,
+        fingerprint: OpenSSL::Digest::SHA256.hexdigest(server_cert.to_der),
+        not_before: server_cert.not_before, not_after: server_cert.not_after
+      )
+      expect(info[:peer_cert][:issuer]).to eq(OpenSSL::X509::Certificate.new(File.read(cfg[:ssl_ca])).subject.to_s)
+      expect(info[:peer_cert][:not_after]).to be_utc
+    end
+
+    it "reports an unverified chain under :required and a chain without the name check under :verify_ca" do
+      required = new_client(ssl_mode: :required).tls_info
+      expect(required[:verify_status]).to be_a(Integer).and(be_nonzero)
+      expect(required[:identity_verified]).to be(false)
+      expect(required[:peer_cert][:fingerprint]).to eq(OpenSSL::Digest::SHA256.hexdigest(server_cert.to_der))
+      verify_ca = new_client(ssl_mode: :verify_ca, sslca: cfg[:ssl_ca]).tls_info
+      expect(verify_ca).to include(verify_status: OpenSSL::X509::V_OK, identity_verified: false)
+    end
   end
 end
