@@ -92,6 +92,7 @@ typedef struct m2_conn {
     unsigned int refs; /* references held (see the ownership note above) */
     uint64_t session;  /* incremented at every successful connect: lets callers drop per-session caches */
     bool cancelled;    /* m2_conn_cancel() shut the socket down under a command in flight */
+    bool require_tls;  /* after the handshake, refuse a session the server did not encrypt (ssl_mode >= required) */
     bool verify_chain; /* after the handshake, require the server's chain to verify against the CA (verify_ca) */
 
     m2_op op;            /* operation suspended in the library, M2_OP_NONE when idle */

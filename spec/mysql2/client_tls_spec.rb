@@ -20,6 +20,37 @@ RSpec.describe "TLS", :external_server_unsupported do
     end
   end
 
+  it "connects encrypted with ssl_mode: :preferred when the server offers TLS, without a warning" do
+    client = nil
+    expect { client = new_client(ssl_mode: :preferred) }.not_to output.to_stderr
+    expect(client.ssl_cipher).to be_a(String)
+    expect(tls_version(client)).to start_with("TLSv1.")
+  end
+
+  context "when a relay in front of the server hides its TLS support (downgrade)" do
+    let(:proxy) { Mysql2Test::DowngradeProxy.new(cfg[:host], cfg[:port]) }
+
+    after { proxy.close }
+
+    def through_proxy(**opts)
+      new_client(port: proxy.port, **opts)
+    end
+
+    it "falls back to plaintext with ssl_mode: :preferred" do
+      client = through_proxy(ssl_mode: :preferred)
+      expect(client.ssl_cipher).to be_nil
+      expect(client.query("SHOW SESSION STATUS LIKE 'Ssl_version'").first["Value"]).to eq("")
+    end
+
+    it "refuses to connect with :required and :verify_ca" do
+      [{ ssl_mode: :required }, { ssl_mode: :verify_ca, sslca: cfg[:ssl_ca] }].each do |opts|
+        expect { through_proxy(**opts) }.to raise_error(
+          Mysql2::Error::ConnectionError, "SSL connection error: SSL is required, but the server does not support it"
+        ) { |e| expect(e.error_number).to eq(2026) }
+      end
+    end
+  end
+
   it "connects in plaintext by default and with ssl_mode: :disabled, even with a CA given" do
     expect(new_client.ssl_cipher).to be_nil
     expect(new_client(ssl_mode: :disabled, sslca: cfg[:ssl_ca]).ssl_cipher).to be_nil
@@ -81,7 +112,6 @@ RSpec.describe "TLS", :external_server_unsupported do
   it "refuses sslverify: false with a verify mode, and warns about what it cannot do" do
     expect { new_client(sslverify: false, ssl_mode: :verify_ca) }
       .to raise_error(Mysql2::Error::ConnectionError, "sslverify: false conflicts with ssl_mode: verify_ca")
-    expect { new_client(ssl_mode: :preferred) }.to output(/does not support ssl_mode :preferred/).to_stderr
     expect { new_client(ssl_mode: :bogus) }.to output(/Unknown MySQL ssl_mode flag: bogus/).to_stderr
     expect { new_client(sslkey: cfg[:client_key], ssl_mode: :disabled) }
       .to output(/:sslkey and :sslcert only take effect together/).to_stderr
