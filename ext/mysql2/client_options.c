@@ -67,10 +67,12 @@ static VALUE client_set_init_command(VALUE self, VALUE value)
 }
 
 /* call-seq: client.reconnect = bool
- * Reconnect (and re-run init_command) before the next command when the session was lost; never after close. */
+ * Reconnect (and re-run init_command) before the next command when the session was lost; never after close.
+ * Like every connect option, and as in mysql2, it raises "MySQL connection is already open" while connected;
+ * it may be set before connect (the reconnect: option) and once the session was lost. */
 static VALUE client_set_reconnect(VALUE self, VALUE value)
 {
-    client_get(self)->reconnect = RTEST(value);
+    client_unconnected(self)->reconnect = RTEST(value);
     return value;
 }
 

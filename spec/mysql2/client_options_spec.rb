@@ -96,6 +96,17 @@ RSpec.describe Mysql2::Client do
     expect(client.query("SELECT @greeting AS g").first).to eq("g" => "hello")
   end
 
+  it "refuses reconnect= while connected, as mysql2 does, and accepts it once the session was lost" do
+    client = new_client
+    expect { client.reconnect = true }.to raise_error(Mysql2::Error, "MySQL connection is already open")
+    observer.query("KILL #{client.thread_id}")
+    expect { client.query("SELECT 1") }.to raise_error(Mysql2::Error::ConnectionError)
+    expect { client.query("SELECT 1") }.to raise_error(Mysql2::Error, "MySQL client is not connected")
+    client.reconnect = true
+    expect(client.query("SELECT 1 AS one").first).to eq("one" => "1")
+    expect { client.reconnect = false }.to raise_error(Mysql2::Error, "MySQL connection is already open")
+  end
+
   it "reads options from a default_file and default_group" do
     path = File.expand_path("../../tmp/test-my.cnf", __dir__)
     File.write(path, "[mysql2_spec]\ninit-command=SET @from_file = 'yes'\n")
