@@ -83,6 +83,7 @@ static int handle_init(m2_conn *c)
     }
     for (size_t i = 0; i < c->n_options; i++)
         option_apply(c->mysql, &c->options[i]);
+    m2_infile_install(c->mysql, &c->infile);
     return 0;
 }
 
@@ -92,6 +93,7 @@ m2_conn *m2_conn_new(void)
     if (!c)
         return NULL;
     c->refs = 1;
+    m2_infile_reset(&c->infile);
     if (handle_init(c) != 0) {
         free(c);
         return NULL;
@@ -501,6 +503,7 @@ static void teardown(m2_conn *c, bool quit, m2_state final_state)
         mysql_close(c->mysql); /* also detaches every MYSQL_STMT of the session (stmt->mysql = NULL) */
         c->mysql = NULL;
     }
+    m2_infile_close(&c->infile); /* a transfer interrupted mid-way leaves its file open */
     for (MYSQL_STMT *s; (s = m2_conn_pop_pending_stmt(c));)
         mysql_stmt_close(s); /* detached above: frees memory only */
     c->op = M2_OP_NONE;

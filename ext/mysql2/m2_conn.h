@@ -23,6 +23,8 @@
 
 #include <mysql.h>
 
+#include "m2_infile.h"
+
 enum {
     M2_WAIT_READ = MYSQL_WAIT_READ,
     M2_WAIT_WRITE = MYSQL_WAIT_WRITE,
@@ -111,6 +113,8 @@ typedef struct m2_conn {
     unsigned int err_no; /* error of the last finished operation (0: none), captured before any teardown */
     char err_msg[512];
     char sqlstate[6];
+
+    m2_infile infile; /* LOAD DATA LOCAL INFILE transfer state (handlers installed on every fresh handle) */
 
     m2_params params;
     m2_option *options; /* option log, replayed onto a fresh MYSQL */
