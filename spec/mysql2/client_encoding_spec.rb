@@ -4,6 +4,8 @@ require "spec_helper"
 
 # Character sets through Client#query and #escape, and the encoding of error messages.
 RSpec.describe Mysql2::Client do
+  let(:db) { Mysql2Test::CONFIG[:database] }
+
   def with_default_internal(encoding)
     saved = Encoding.default_internal
     Encoding.default_internal = encoding
@@ -23,7 +25,7 @@ RSpec.describe Mysql2::Client do
     it "are valid UTF-8 with the server's non-ASCII text on a utf8mb4 connection" do
       error = missing_table_error(new_client, "tablé_missing")
       expect(error).to be_a(Mysql2::Error)
-      expect(error.message).to eq("Table 'mysql2_test.tablé_missing' doesn't exist")
+      expect(error.message).to eq("Table '#{db}.tablé_missing' doesn't exist")
       expect(error.message.encoding).to eq(Encoding::UTF_8)
       expect(error.message).to be_valid_encoding
       expect([error.error_number, error.sql_state, error.sql_state.encoding]).to eq([1146, "42S02", Encoding::US_ASCII])
@@ -34,14 +36,14 @@ RSpec.describe Mysql2::Client do
       [Encoding::UTF_16LE, Encoding::UTF_8].each do |encoding|
         error = with_default_internal(encoding) { missing_table_error(client, "tablé_missing") }
         expect(error.message.encoding).to eq(encoding)
-        expect(error.message.encode(Encoding::UTF_8)).to eq("Table 'mysql2_test.tablé_missing' doesn't exist")
+        expect(error.message.encode(Encoding::UTF_8)).to eq("Table '#{db}.tablé_missing' doesn't exist")
       end
     end
 
     it "are decoded from the connection's character set (latin1, sjis, gbk, big5) into UTF-8" do
       { "latin1" => "tablé", "sjis" => "ソ表", "gbk" => "乗表", "big5" => "許功" }.each do |charset, name|
         error = missing_table_error(new_client(encoding: charset), "#{name}_missing")
-        expect(error.message).to eq("Table 'mysql2_test.#{name}_missing' doesn't exist")
+        expect(error.message).to eq("Table '#{db}.#{name}_missing' doesn't exist")
         expect(error.message.encoding).to eq(Encoding::UTF_8)
       end
     end
