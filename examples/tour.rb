@@ -43,11 +43,17 @@ step "Stream a large result row by row (stream: true), stop early, and keep usin
   puts "read #{seen} rows of a million, then: #{client.query("SELECT 1 AS still_fine").first.inspect}"
 end
 
-step "TLS: the CA checked with :verify_ca; a certificate for another host name refused by :verify_identity" do
+step "TLS: :verify_ca checks the CA; :verify_identity also checks the host the certificate names" do
   tls = Mysql2::Client.new(**tcp, ssl_mode: :verify_ca, sslca: cfg[:ssl_ca])
   version = tls.query("SHOW SESSION STATUS LIKE 'Ssl_version'").first["Value"]
   puts "verify_ca: #{version}, cipher #{tls.ssl_cipher}"
   tls.close
+  if cfg[:tls_verified_host]
+    verified = Mysql2::Client.new(**tcp, host: cfg[:tls_verified_host], ssl_mode: :verify_identity,
+                                         sslca: cfg[:ssl_ca])
+    puts "verify_identity to #{cfg[:tls_verified_host]} (named in the certificate): cipher #{verified.ssl_cipher}"
+    verified.close
+  end
   begin
     Mysql2::Client.new(**tcp, ssl_mode: :verify_identity, sslca: cfg[:ssl_ca])
   rescue Mysql2::Error::ConnectionError => e

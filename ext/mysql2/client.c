@@ -64,8 +64,7 @@ client_t *client_get(VALUE self)
     return rb_check_typeddata(self, &client_type);
 }
 
-/* For accessors that read values stored on the handle: raise unless a session exists. */
-static m2_conn *client_live_conn(VALUE self)
+m2_conn *client_live_conn(VALUE self)
 {
     m2_conn *c = client_get(self)->conn;
     if (!c->mysql || c->state != M2_STATE_READY || c->cancelled)

@@ -23,6 +23,9 @@ typedef struct client {
 } client_t;
 
 client_t *client_get(VALUE self);
+/* For accessors that read values stored on the handle (no guard): the connection, or raises "MySQL client is not
+ * connected" unless a session exists. */
+m2_conn *client_live_conn(VALUE self);
 /* Frees the guard (and forgets a pending async query). */
 void client_guard_release(client_t *cl);
 

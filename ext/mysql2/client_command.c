@@ -367,7 +367,7 @@ void command_raise(command_t *cmd)
     if (cmd->timeout_op != M2_OP_NONE && cmd->timeout_op != M2_OP_CONNECT)
         rb_raise(cMysql2TimeoutError, "Timeout waiting for a response from the last query. (waited %u seconds)",
                  (cmd->timeout_ms + 999) / 1000);
-    m2r_raise_conn_error(c);
+    m2r_raise_conn_error(c, cmd->cl->encoding);
 }
 
 void init_mysql2_client_command(void)

@@ -67,10 +67,12 @@ static VALUE client_set_init_command(VALUE self, VALUE value)
 }
 
 /* call-seq: client.reconnect = bool
- * Reconnect (and re-run init_command) before the next command when the session was lost; never after close. */
+ * Reconnect (and re-run init_command) before the next command when the session was lost; never after close.
+ * Like every connect option, and as in mysql2, it raises "MySQL connection is already open" while connected;
+ * it may be set before connect (the reconnect: option) and once the session was lost. */
 static VALUE client_set_reconnect(VALUE self, VALUE value)
 {
-    client_get(self)->reconnect = RTEST(value);
+    client_unconnected(self)->reconnect = RTEST(value);
     return value;
 }
 
@@ -176,9 +178,10 @@ static VALUE client_ssl_set(VALUE self, VALUE key, VALUE cert, VALUE ca, VALUE c
 }
 
 /* call-seq: client.ssl_mode = mode (SSL_MODE_DISABLED .. SSL_MODE_VERIFY_IDENTITY)
- * Private. disabled: no TLS; preferred: not supported by the library (warns, no TLS); required: TLS or fail;
- * verify_ca: TLS with the server's chain checked against the CA right after the handshake (m2_tls.c);
- * verify_identity: the library checks the chain and the certificate's name against the host. */
+ * Private. See doc/adr/0003-tls-modes.md. disabled: no TLS; preferred: TLS when the server offers it, else
+ * plaintext (what Connector/C 3.3 makes of MYSQL_OPT_SSL_ENFORCE alone); required: TLS or fail (m2_conn checks
+ * after the handshake that the session is encrypted); verify_ca: also the server's chain checked against the CA
+ * (m2_tls.c); verify_identity: the library checks the chain and the certificate's name against the host. */
 static VALUE client_set_ssl_mode(VALUE self, VALUE value)
 {
     int mode = NUM2INT(value);
@@ -187,14 +190,10 @@ static VALUE client_set_ssl_mode(VALUE self, VALUE value)
                  "ssl_mode= takes DISABLED, PREFERRED, REQUIRED, VERIFY_CA, VERIFY_IDENTITY, you passed: %d", mode);
     if (mode == 1) /* disabled: Client#initialize passes no TLS option at all */
         return value;
-    if (mode == 2) { /* the library has no "TLS if offered, else plaintext" */
-        rb_warn("MariaDB Connector/C does not support ssl_mode :preferred; connecting without TLS (use :required "
-                "to insist on TLS)");
-        return value;
-    }
     set_option(self, MYSQL_OPT_SSL_ENFORCE, M2_ARG_BOOL, 1, NULL, NULL);
-    if (mode == 4) /* verify_ca: the library would also check the host name; m2_tls checks the chain alone */
-        client_unconnected(self)->conn->verify_chain = true;
+    m2_conn *c = client_unconnected(self)->conn;
+    c->require_tls = mode >= 3;
+    c->verify_chain = mode == 4; /* the library would also check the host name; m2_tls checks the chain alone */
     if (mode == 5)
         set_option(self, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, M2_ARG_BOOL, 1, NULL, NULL);
     return value;

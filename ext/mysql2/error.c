@@ -20,12 +20,26 @@ void m2r_raise(VALUE klass, const char *fmt, ...)
     rb_exc_raise(rb_exc_new_str(klass, msg));
 }
 
-void m2r_raise_conn_error(const m2_conn *conn)
+/* The message as UTF-8. On an established session the server writes messages in the connection's character set
+ * (character_set_results): decode them from there when they are valid in it. During the handshake, and for a
+ * binary connection, take the bytes as UTF-8 (Mysql2::Error replaces what is invalid). */
+static VALUE error_message(const char *text, rb_encoding *conn_enc)
 {
-    VALUE msg = rb_utf8_str_new_cstr(m2_conn_error(conn));
+    if (!conn_enc || conn_enc == rb_ascii8bit_encoding() || conn_enc == rb_utf8_encoding())
+        return rb_utf8_str_new_cstr(text);
+    VALUE msg = rb_enc_str_new_cstr(text, conn_enc);
+    if (rb_enc_str_coderange(msg) == ENC_CODERANGE_BROKEN)
+        return rb_utf8_str_new_cstr(text);
+    return rb_str_conv_enc(msg, conn_enc, rb_utf8_encoding());
+}
+
+void m2r_raise_conn_error(const m2_conn *conn, rb_encoding *conn_enc)
+{
+    bool ready = conn->mysql && conn->state == M2_STATE_READY;
+    VALUE msg = error_message(m2_conn_error(conn), ready ? conn_enc : NULL);
     VALUE state = rb_usascii_str_new_cstr(m2_conn_sqlstate(conn));
     VALUE version = Qnil;
-    if (conn->mysql && conn->state == M2_STATE_READY)
+    if (ready)
         version = ULONG2NUM(mysql_get_server_version(conn->mysql));
     VALUE args[4] = {msg, version, UINT2NUM(m2_conn_errno(conn)), state};
     rb_exc_raise(rb_funcallv(cMysql2Error, id_new_with_args, 4, args));

@@ -83,6 +83,7 @@ static int handle_init(m2_conn *c)
     }
     for (size_t i = 0; i < c->n_options; i++)
         option_apply(c->mysql, &c->options[i]);
+    m2_infile_install(c->mysql, &c->infile);
     return 0;
 }
 
@@ -92,6 +93,7 @@ m2_conn *m2_conn_new(void)
     if (!c)
         return NULL;
     c->refs = 1;
+    m2_infile_reset(&c->infile);
     if (handle_init(c) != 0) {
         free(c);
         return NULL;
@@ -106,6 +108,7 @@ m2_conn *m2_conn_new_like(const m2_conn *src)
         return NULL;
     if (params_copy(&c->params, &src->params) != 0)
         goto fail;
+    c->require_tls = src->require_tls;
     c->verify_chain = src->verify_chain;
     for (size_t i = 0; i < src->n_options; i++) {
         const m2_option *o = &src->options[i];
@@ -206,21 +209,30 @@ static void capture_error(m2_conn *c, MYSQL_STMT *stmt)
 
 static bool redirect_to_devnull(m2_conn *c);
 
-/* ssl_mode: :verify_ca: the library verified nothing; check the chain now, before the session is used. */
-static bool chain_rejected(m2_conn *c)
+/* The TLS checks Connector/C 3.3 does not make (doc/adr/0003-tls-modes.md), right after the handshake, before the
+ * session is used: ssl_mode :required and up insist on an encrypted session (the library falls back to plaintext
+ * when the server offers no TLS); :verify_ca checks the chain the library did not verify. */
+static bool tls_reject(m2_conn *c, const char *prefix, const char *reason)
 {
-    char reason[256];
-    if (!c->verify_chain || m2_tls_verify_chain(c->mysql, reason, sizeof(reason)) == 0)
-        return false;
     c->err_no = CR_SSL_CONNECTION_ERROR;
-    snprintf(c->err_msg, sizeof(c->err_msg), "SSL connection error: verify_ca: %s", reason);
+    snprintf(c->err_msg, sizeof(c->err_msg), "SSL connection error: %s%s", prefix, reason);
     snprintf(c->sqlstate, sizeof(c->sqlstate), "HY000");
     return true;
 }
 
+static bool tls_rejected(m2_conn *c)
+{
+    char reason[256];
+    if (c->require_tls && !mysql_get_ssl_cipher(c->mysql))
+        return tls_reject(c, "", "SSL is required, but the server does not support it");
+    if (c->verify_chain && m2_tls_verify_chain(c->mysql, reason, sizeof(reason)) != 0)
+        return tls_reject(c, "verify_ca: ", reason);
+    return false;
+}
+
 static void connect_finished(m2_conn *c)
 {
-    if (c->ret_mysql && chain_rejected(c)) {
+    if (c->ret_mysql && tls_rejected(c)) {
         redirect_to_devnull(c); /* say nothing more to a server we do not trust */
         c->ret_mysql = NULL;
     }
@@ -491,6 +503,7 @@ static void teardown(m2_conn *c, bool quit, m2_state final_state)
         mysql_close(c->mysql); /* also detaches every MYSQL_STMT of the session (stmt->mysql = NULL) */
         c->mysql = NULL;
     }
+    m2_infile_close(&c->infile); /* a transfer interrupted mid-way leaves its file open */
     for (MYSQL_STMT *s; (s = m2_conn_pop_pending_stmt(c));)
         mysql_stmt_close(s); /* detached above: frees memory only */
     c->op = M2_OP_NONE;

@@ -23,6 +23,8 @@
 
 #include <mysql.h>
 
+#include "m2_infile.h"
+
 enum {
     M2_WAIT_READ = MYSQL_WAIT_READ,
     M2_WAIT_WRITE = MYSQL_WAIT_WRITE,
@@ -92,6 +94,7 @@ typedef struct m2_conn {
     unsigned int refs; /* references held (see the ownership note above) */
     uint64_t session;  /* incremented at every successful connect: lets callers drop per-session caches */
     bool cancelled;    /* m2_conn_cancel() shut the socket down under a command in flight */
+    bool require_tls;  /* after the handshake, refuse a session the server did not encrypt (ssl_mode >= required) */
     bool verify_chain; /* after the handshake, require the server's chain to verify against the CA (verify_ca) */
 
     m2_op op;            /* operation suspended in the library, M2_OP_NONE when idle */
@@ -110,6 +113,8 @@ typedef struct m2_conn {
     unsigned int err_no; /* error of the last finished operation (0: none), captured before any teardown */
     char err_msg[512];
     char sqlstate[6];
+
+    m2_infile infile; /* LOAD DATA LOCAL INFILE transfer state (handlers installed on every fresh handle) */
 
     m2_params params;
     m2_option *options; /* option log, replayed onto a fresh MYSQL */

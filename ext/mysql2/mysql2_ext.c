@@ -30,6 +30,7 @@ RUBY_FUNC_EXPORTED void Init_mysql2(void)
     init_mysql2_client_options();
     init_mysql2_client_command();
     init_mysql2_client_constants();
+    init_mysql2_client_tls();
     init_mysql2_result();
     init_mysql2_query_options();
     init_mysql2_cast();

@@ -30,13 +30,15 @@ void init_mysql2_client(void);
 void init_mysql2_client_options(void);
 void init_mysql2_client_command(void);
 void init_mysql2_client_constants(void);
+void init_mysql2_client_tls(void);
 void init_mysql2_result(void);
 
 /* error.c: every raise goes through these. Messages are UTF-8; error_number/sql_state are nil unless given. */
 void m2r_raise(VALUE klass, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
 /* Raises the error captured on `conn` by its last operation, as Mysql2::Error.new_with_args (the subclass comes
- * from the error number). */
-void m2r_raise_conn_error(const m2_conn *conn) __attribute__((noreturn));
+ * from the error number). The message is UTF-8, decoded from `conn_enc` (the connection's encoding) when the
+ * session is established. */
+void m2r_raise_conn_error(const m2_conn *conn, rb_encoding *conn_enc) __attribute__((noreturn));
 void m2r_raise_not_connected(void) __attribute__((noreturn));
 
 /* Monotonic clock in seconds. */

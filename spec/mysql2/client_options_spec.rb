@@ -1,6 +1,8 @@
 # frozen_string_literal: true
 
 require "spec_helper"
+require "fileutils"
+require "tempfile"
 
 # Client.new options (API reference §1a): order, coercions, aliases, flags, warnings, the private connect hook.
 RSpec.describe Mysql2::Client do
@@ -96,6 +98,17 @@ RSpec.describe Mysql2::Client do
     expect(client.query("SELECT @greeting AS g").first).to eq("g" => "hello")
   end
 
+  it "refuses reconnect= while connected, as mysql2 does, and accepts it once the session was lost" do
+    client = new_client
+    expect { client.reconnect = true }.to raise_error(Mysql2::Error, "MySQL connection is already open")
+    observer.query("KILL #{client.thread_id}")
+    expect { client.query("SELECT 1") }.to raise_error(Mysql2::Error::ConnectionError)
+    expect { client.query("SELECT 1") }.to raise_error(Mysql2::Error, "MySQL client is not connected")
+    client.reconnect = true
+    expect(client.query("SELECT 1 AS one").first).to eq("one" => 1)
+    expect { client.reconnect = false }.to raise_error(Mysql2::Error, "MySQL connection is already open")
+  end
+
   it "reads options from a default_file and default_group" do
     path = File.expand_path("../../tmp/test-my.cnf", __dir__)
     File.write(path, "[mysql2_spec]\ninit-command=SET @from_file = 'yes'\n")
@@ -122,18 +135,48 @@ RSpec.describe Mysql2::Client do
     expect { new_client(tls_sni_name: "x") }.to raise_error(Mysql2::Error, /tls_sni_name is not available/)
   end
 
-  it "defaults LOCAL INFILE off, and allows it when asked" do
-    file = File.expand_path("../../tmp/infile.csv", __dir__)
-    File.write(file, "1\n2\n")
-    sql = "LOAD DATA LOCAL INFILE '#{file}' INTO TABLE li"
-    off = new_client
-    off.query("CREATE TEMPORARY TABLE li (n INT)")
-    expect { off.query(sql) }.to raise_error(Mysql2::Error, /command is not allowed|not allowed/)
-    on = new_client(local_infile: true)
-    on.query("CREATE TEMPORARY TABLE li (n INT)")
-    on.query(sql)
-    expect(on.query("SELECT COUNT(*) AS n FROM li").first).to eq("n" => 2)
-  ensure
-    File.delete(file) if file && File.exist?(file)
+  describe "LOAD DATA LOCAL INFILE" do
+    def client_with_table(**opts)
+      new_client(**opts).tap { |client| client.query("CREATE TEMPORARY TABLE li (n INT, s VARCHAR(10))") }
+    end
+
+    def load(client, path)
+      client.query("LOAD DATA LOCAL INFILE '#{client.escape(path)}' INTO TABLE li")
+    end
+
+    let(:file) do
+      Tempfile.create(["infile", ".tsv"]).tap do |f|
+        f.write("1\tone\n2\ttwo\n3\tthree\n")
+        f.close
+      end
+    end
+
+    after { FileUtils.rm_f(file.path) }
+
+    it "is off by default: the server refuses the command, and the connection stays usable" do
+      [client_with_table, client_with_table(local_infile: false)].each do |client|
+        expect { load(client, file.path) }.to raise_error(Mysql2::Error, /command is not allowed/)
+        expect(client.query("SELECT COUNT(*) AS n FROM li").first).to eq("n" => 0)
+      end
+    end
+
+    it "loads the rows of a local file with local_infile: true" do
+      client = client_with_table(local_infile: true)
+      expect(load(client, file.path)).to be_nil
+      expect(client.affected_rows).to eq(3)
+      expect(client.query("SELECT n, s FROM li ORDER BY n", as: :array).to_a)
+        .to eq([[1, "one"], [2, "two"], [3, "three"]])
+    end
+
+    it "names the path when the file cannot be read (mysql2's \"<strerror>: <path>\"), connection kept" do
+      client = client_with_table(local_infile: true)
+      expect { load(client, "this/file/is/not/here") }.to raise_error(
+        Mysql2::Error, "No such file or directory: this/file/is/not/here"
+      ) { |e| expect(e.error_number).to eq(2000) }
+      dir = File.dirname(file.path)
+      expect { load(client, dir) }.to raise_error(Mysql2::Error, "Is a directory: #{dir}")
+      expect(load(client, file.path)).to be_nil
+      expect(client.query("SELECT COUNT(*) AS n FROM li").first).to eq("n" => 3)
+    end
   end
 end

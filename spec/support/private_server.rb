@@ -6,6 +6,7 @@ require "open3"
 require "securerandom"
 require "shellwords"
 require "io/wait"
+require "openssl"
 require "socket"
 require "tmpdir"
 
@@ -32,6 +33,10 @@ module Mysql2Test
     end
 
     TLS_HOSTNAME = "mysql2-test.local"
+    # A second loopback address the server also listens on, named (as an IP SAN) in its certificate: the host that
+    # verify_identity accepts. 127.0.0.1 is deliberately not in the certificate, so it fails verify_identity.
+    TLS_VERIFIED_HOST = "127.0.0.2"
+    BIND_ADDRESSES = ["127.0.0.1", TLS_VERIFIED_HOST].freeze
     START_TIMEOUT = 30
     STOP_TIMEOUT = 30
     START_ATTEMPTS = 3
@@ -43,7 +48,7 @@ module Mysql2Test
       database: "DATABASE", unprivileged_username: "UNPRIVILEGED_USER",
       unprivileged_password: "UNPRIVILEGED_PASSWORD", ssl_ca: "SSL_CA", ssl_cert: "SSL_CERT",
       ssl_key: "SSL_KEY", client_cert: "CLIENT_CERT", client_key: "CLIENT_KEY",
-      other_ca: "OTHER_CA", tls_hostname: "TLS_HOSTNAME"
+      other_ca: "OTHER_CA", tls_hostname: "TLS_HOSTNAME", tls_verified_host: "TLS_VERIFIED_HOST"
     }.freeze
 
     DEFAULTS = {
@@ -129,7 +134,7 @@ module Mysql2Test
 
       def private_config
         values = DEFAULTS.merge(port: read_port, socket: SOCKET, tls_hostname: TLS_HOSTNAME,
-                                **Certificates.paths(CERT_DIR))
+                                tls_verified_host: TLS_VERIFIED_HOST, **Certificates.paths(CERT_DIR))
         ENV_NAMES.keys.to_h { |key| [key, values[key]] }.merge(external: false).freeze
       end
 
@@ -154,14 +159,28 @@ module Mysql2Test
       # --- starting ---------------------------------------------------------
 
       def start_unless_running
-        return if server_pid && read_port && answering?
+        return if server_pid && read_port && answering? && current_layout?
 
         stop_server
-        Certificates.generate(CERT_DIR, TLS_HOSTNAME)
+        Certificates.generate(CERT_DIR, TLS_HOSTNAME, TLS_VERIFIED_HOST)
         install_db unless Dir.exist?(DATA_DIR)
         start_server
         run_sql(SETUP_SQL)
         @started_here = true
+      end
+
+      # A server started by an older version of this file (certificates without the IP SAN, or not listening on
+      # every bind address) is restarted with fresh certificates.
+      def current_layout?
+        Certificates.current?(CERT_DIR, TLS_HOSTNAME, TLS_VERIFIED_HOST) &&
+          BIND_ADDRESSES.all? { |address| tcp_listening?(address, read_port) }
+      end
+
+      def tcp_listening?(address, port)
+        Socket.tcp(address, port, connect_timeout: 2).close
+        true
+      rescue SystemCallError, IOError
+        false
       end
 
       def install_db
@@ -198,7 +217,7 @@ module Mysql2Test
       def server_command(port)
         certs = Certificates.paths(CERT_DIR)
         [executable("mariadbd", "mysqld"), "--no-defaults", "--datadir=#{DATA_DIR}",
-         "--socket=#{SOCKET}", "--port=#{port}", "--bind-address=127.0.0.1",
+         "--socket=#{SOCKET}", "--port=#{port}", "--bind-address=#{BIND_ADDRESSES.join(",")}",
          "--skip-networking=0", "--pid-file=#{PID_FILE}", "--log-error=#{ERROR_LOG}",
          "--local-infile=1", "--performance-schema=ON", "--ssl-ca=#{certs[:ssl_ca]}",
          "--ssl-cert=#{certs[:ssl_cert]}", "--ssl-key=#{certs[:ssl_key]}", *user_option,
@@ -236,6 +255,8 @@ module Mysql2Test
         raise Error, "#{command.first} failed (#{status}):\n#{output}"
       end
 
+      # A port free on 127.0.0.1. Should it be taken on another bind address, mariadbd exits and start_server
+      # retries with a new port.
       def free_port
         server = TCPServer.new("127.0.0.1", 0)
         server.addr[1]
@@ -339,7 +360,8 @@ module Mysql2Test
     end
 
     # Test certificates made with the openssl command line: a CA, a server
-    # certificate for TLS_HOSTNAME, a client certificate and an unrelated CA.
+    # certificate for TLS_HOSTNAME and the IP TLS_VERIFIED_HOST, a client
+    # certificate and an unrelated CA.
     module Certificates
       FILES = {
         ssl_ca: "ca.pem", ssl_cert: "server-cert.pem", ssl_key: "server-key.pem",
@@ -353,20 +375,33 @@ module Mysql2Test
         FILES.transform_values { |name| File.join(dir, name) }
       end
 
-      def generate(dir, hostname)
-        return if paths(dir).values.all? { |path| File.exist?(path) }
+      def generate(dir, hostname, ip)
+        return if current?(dir, hostname, ip)
 
         staging = "#{dir}.new"
         FileUtils.rm_rf(staging)
         FileUtils.mkdir_p(staging)
-        build_all(staging, hostname)
+        build_all(staging, hostname, ip)
         FileUtils.rm_rf(dir)
         File.rename(staging, dir)
       end
 
-      def build_all(dir, hostname)
+      # All files exist and the server certificate names exactly what this version asks for (certificates made by
+      # an older version lack the IP SAN and are replaced).
+      def current?(dir, hostname, ip)
+        files = paths(dir)
+        return false unless files.values.all? { |path| File.exist?(path) }
+
+        cert = OpenSSL::X509::Certificate.new(File.read(files[:ssl_cert]))
+        san = cert.extensions.find { |ext| ext.oid == "subjectAltName" }
+        san&.value == "DNS:#{hostname}, IP Address:#{ip}"
+      rescue OpenSSL::X509::CertificateError
+        false
+      end
+
+      def build_all(dir, hostname, ip)
         conf = File.join(dir, "openssl.cnf")
-        File.write(conf, openssl_config(hostname))
+        File.write(conf, openssl_config(hostname, ip))
         make_ca(dir, conf, "ca", "mysql2 test CA")
         make_ca(dir, conf, "other-ca", "mysql2 unrelated CA")
         make_leaf(dir, conf, "server", hostname)
@@ -398,7 +433,7 @@ module Mysql2Test
         raise PrivateServer::Error, "openssl #{args.first} failed (#{status}):\n#{output}"
       end
 
-      def openssl_config(hostname)
+      def openssl_config(hostname, ip)
         <<~CNF
           [req]
           distinguished_name = dn
@@ -416,7 +451,7 @@ module Mysql2Test
           basicConstraints = CA:FALSE
           keyUsage = critical, digitalSignature, keyEncipherment
           extendedKeyUsage = serverAuth
-          subjectAltName = DNS:#{hostname}
+          subjectAltName = DNS:#{hostname}, IP:#{ip}
           subjectKeyIdentifier = hash
           authorityKeyIdentifier = keyid, issuer
 
