@@ -34,11 +34,20 @@ step "Create a table, insert rows, read them back" do
   puts "as arrays: #{client.query("SELECT id, name FROM tour_people", as: :array).to_a.inspect}"
 end
 
+step "Values come back as Ruby types; prepared statements bind them by class" do
+  row = client.query("SELECT 42 AS i, 1.5 AS d, CAST(2.5 AS DOUBLE) AS f, DATE '2024-02-29' AS day, " \
+                     "TIMESTAMP '2024-02-29 12:34:56.789' AS at, CAST('-01:30:00' AS TIME) AS t, NULL AS n").first
+  row.each { |name, value| puts "  #{name}: #{value.inspect} (#{value.class})" }
+  find = client.prepare("SELECT name, city FROM tour_people WHERE id > ? AND name <> ?")
+  puts "prepared (#{find.param_count} parameters): #{find.execute(1, "Linus", symbolize_keys: true).to_a.inspect}"
+  find.close
+end
+
 step "Stream a large result row by row (stream: true), stop early, and keep using the connection" do
   seen = 0
   client.query("SELECT seq FROM seq_1_to_1000000", stream: true).each do |row|
     seen += 1
-    break if row["seq"] == "3"
+    break if row["seq"] == 3
   end
   puts "read #{seen} rows of a million, then: #{client.query("SELECT 1 AS still_fine").first.inspect}"
 end
