@@ -13,7 +13,7 @@ Gem::Specification.new do |s|
   s.license = "MIT"
   s.homepage = "https://example.invalid/mysql2"
   s.required_ruby_version = ">= 3.1"
-  s.files = Dir["lib/**/*.rb", "ext/mysql2/*.{c,h,rb}", "README.md", "LICENSE", "CHANGELOG.md"]
+  s.files = Dir["lib/**/*.rb", "ext/mysql2/*.{c,h,rb}", "sig/*.rbs", "README.md", "LICENSE", "CHANGELOG.md"]
   s.extensions = ["ext/mysql2/extconf.rb"]
   s.require_paths = ["lib"]
   s.add_dependency "bigdecimal"
