@@ -17,7 +17,7 @@ namespace :gem do
       Dir.chdir(root) { sh "gem", "build", "mysql2.gemspec", "--output", File.join(home, "mysql2.gem") }
       env = { "GEM_HOME" => home, "GEM_PATH" => home }
       sh env, "gem", "install", "--local", "--no-document", "--ignore-dependencies", File.join(home, "mysql2.gem")
-      sh env, RbConfig.ruby, File.join(root, "script", "gem-smoke.rb")
+      sh env, RbConfig.ruby, File.join(root, "script", "gem_smoke.rb")
     end
   end
 end
