@@ -88,6 +88,12 @@ RSpec.shared_examples "ActiveRecord on this gem" do |prepared_statements:|
     conn.select_value("SELECT CONNECTION_ID()")
   end
 
+  # The server runs the SLEEP of connection +id+ (command Query, or Execute for a prepared statement).
+  def sleeping?(id)
+    observer.query("SELECT 1 FROM information_schema.processlist WHERE id = #{Integer(id)} " \
+                   "AND info LIKE 'SELECT SLEEP(%'").count.positive?
+  end
+
   # The SQL that ActiveRecord sent while the block ran, with the statement names.
   def capture_sql(&block)
     events = []
@@ -106,6 +112,22 @@ RSpec.shared_examples "ActiveRecord on this gem" do |prepared_statements:|
     widget.find_by(name: "counted")
     expect(statements.send(:cache).values.all?(Mysql2::Statement)).to be(true)
     expect(statements.length.positive?).to be(prepared_statements)
+  end
+
+  it "evicts and closes cached statements beyond statement_limit", if: prepared_statements do
+    ActiveRecord::Base.establish_connection(
+      Mysql2Test::Integration.ar_config(prepared_statements: true, statement_limit: 2)
+    )
+    widget.create!(name: "cached", quantity: 4)
+    cached = ActiveRecord::Base.lease_connection.instance_variable_get(:@statements)
+    seen = %i[id name quantity notes created_at].map do |column|
+      widget.where(name: "cached").pick(column)
+    end
+    expect(seen[1..3]).to eq(["cached", 4, nil])
+    expect(cached.length).to eq(2)
+    expect(ActiveRecord::Base.lease_connection.raw_connection.prepared_statements.size).to eq(2)
+  ensure
+    ActiveRecord::Base.establish_connection(Mysql2Test::Integration.ar_config(prepared_statements: true))
   end
 
   it "migrates a table with every column type and round-trips each value" do
@@ -323,23 +345,30 @@ RSpec.shared_examples "ActiveRecord on this gem" do |prepared_statements:|
     conn = connection
     id = server_thread_id(conn)
     worker = Thread.new do
-      conn.select_value("SELECT SLEEP(5)")
+      if prepared_statements # a bound parameter: Statement#execute is what gets cancelled
+        conn.select_value("SELECT SLEEP(?)", "sleep", [ActiveRecord::Relation::QueryAttribute.new(
+          "seconds", 5, ActiveRecord::Type::Integer.new
+        )])
+      else
+        conn.select_value("SELECT SLEEP(5)")
+      end
     rescue StandardError => e
       e
     end
-    expect(eventually { server_runs_query?(id) }).to be(true)
+    expect(eventually { sleeping?(id) }).to be(true)
     started = Process.clock_gettime(Process::CLOCK_MONOTONIC)
     conn.disconnect!
     error = worker.value
     expect(Process.clock_gettime(Process::CLOCK_MONOTONIC) - started).to be < 1.5
     expect(error).to be_a(ActiveRecord::ConnectionFailed).or be_a(ActiveRecord::ConnectionNotEstablished)
-    expect(error.cause).to be_a(Mysql2::Error)
+    expect(error.cause).to be_a(Mysql2::Error::ConnectionError)
+    expect(error.message).to include(prepared_statements ? "(execute)" : "(query)")
     expect(conn).not_to be_active
     expect(conn.select_value("SELECT 42")).to eq(42)
   ensure
     # The server finds out about the closed socket only when SLEEP ends: do not leave it running.
     begin
-      observer.query("KILL #{id}") if id && server_runs_query?(id)
+      observer.query("KILL #{id}") if id && sleeping?(id)
     rescue Mysql2::Error # it ended meanwhile: "Unknown thread id"
       nil
     end
