@@ -71,10 +71,17 @@ RSpec.shared_examples "ActiveRecord on this gem" do |prepared_statements:|
   let(:connection) { ActiveRecord::Base.lease_connection }
   let(:widget) { ArIntegration::Widget }
 
-  before(:context) do
+  # Connects ActiveRecord::Base (a new pool) with this group's prepared_statements and +overrides+.
+  def self.connect(prepared_statements, **overrides)
     ActiveRecord::Base.establish_connection(
-      Mysql2Test::Integration.ar_config(prepared_statements: prepared_statements)
+      Mysql2Test::Integration.ar_config(prepared_statements: prepared_statements, **overrides)
     )
+  end
+
+  define_method(:connect) { |**overrides| self.class.connect(prepared_statements, **overrides) }
+
+  before(:context) do
+    self.class.connect(prepared_statements)
     ArIntegration::CreateTables.migrate(:up)
   end
 
@@ -115,9 +122,7 @@ RSpec.shared_examples "ActiveRecord on this gem" do |prepared_statements:|
   end
 
   it "evicts and closes cached statements beyond statement_limit", if: prepared_statements do
-    ActiveRecord::Base.establish_connection(
-      Mysql2Test::Integration.ar_config(prepared_statements: true, statement_limit: 2)
-    )
+    connect(statement_limit: 2)
     widget.create!(name: "cached", quantity: 4)
     cached = ActiveRecord::Base.lease_connection.instance_variable_get(:@statements)
     seen = %i[id name quantity notes created_at].map do |column|
@@ -127,7 +132,7 @@ RSpec.shared_examples "ActiveRecord on this gem" do |prepared_statements:|
     expect(cached.length).to eq(2)
     expect(ActiveRecord::Base.lease_connection.raw_connection.prepared_statements.size).to eq(2)
   ensure
-    ActiveRecord::Base.establish_connection(Mysql2Test::Integration.ar_config(prepared_statements: true))
+    connect
   end
 
   it "migrates a table with every column type and round-trips each value" do
@@ -406,6 +411,19 @@ RSpec.shared_examples "ActiveRecord on this gem" do |prepared_statements:|
     ensure
       release << true
       holder&.join
+    end
+
+    it "raises NoDatabaseError, DatabaseConnectionError and AdapterTimeout for connect and read failures" do
+      pool_with = ->(**overrides) { connect(pool: 1, **overrides) }
+      expect { pool_with.call(database: "no_such_database").with_connection(&:verify!) }
+        .to raise_error(ActiveRecord::NoDatabaseError)
+      expect { pool_with.call(password: "wrong").with_connection(&:verify!) }
+        .to raise_error(ActiveRecord::DatabaseConnectionError)
+      # read_timeout expiry: Mysql2::Error::TimeoutError without an error number.
+      expect { pool_with.call(read_timeout: 1).with_connection { |c| c.select_value("SELECT SLEEP(3)") } }
+        .to raise_error(ActiveRecord::AdapterTimeout) { |e| expect(e.cause).to be_a(Mysql2::Error::TimeoutError) }
+    ensure
+      connect
     end
 
     it "raises StatementInvalid for an unknown column and keeps the connection usable" do

@@ -208,11 +208,14 @@ RSpec.describe "Sequel mysql2:// adapter on this gem" do
   end
 
   it "drops a connection the server killed: DatabaseDisconnectError once, then a new connection" do
-    killed = db.synchronize(&:thread_id)
+    single = Sequel.connect(Mysql2Test::Integration.sequel_url, max_connections: 1)
+    killed = single.synchronize(&:thread_id)
     observer.query("KILL #{killed}")
-    expect { db.get(Sequel.as(3, :three)) }.to raise_error(Sequel::DatabaseDisconnectError)
-    expect(db.get(Sequel.as(4, :four))).to eq(4)
-    expect(db.synchronize(&:thread_id)).not_to eq(killed)
+    expect { single.get(Sequel.as(3, :three)) }.to raise_error(Sequel::DatabaseDisconnectError)
+    expect(single.get(Sequel.as(4, :four))).to eq(4)
+    expect(single.synchronize(&:thread_id)).not_to eq(killed)
+  ensure
+    single&.disconnect
   end
 
   it "tells a live connection from a killed one with valid_connection? (and the connection_validator uses it)" do
@@ -238,6 +241,49 @@ RSpec.describe "Sequel mysql2:// adapter on this gem" do
     expect { items.insert(name: nil) }.to raise_error(Sequel::NotNullConstraintViolation)
     expect { db[:sq_items].where(Sequel.lit("nope = 1")).all }.to raise_error(Sequel::DatabaseError, /Unknown column/)
     expect(items.count).to eq(1)
+  end
+
+  it "raises DatabaseConnectionError for a wrong password and DatabaseLockTimeout for a lock wait" do
+    release = Queue.new
+    bad_url = Mysql2Test::Integration.sequel_url.sub(":#{Mysql2Test::CONFIG[:unprivileged_password]}@", ":wrong@")
+    expect { Sequel.connect(bad_url) }.to raise_error(Sequel::DatabaseConnectionError, /Access denied/)
+    id = items.insert(name: "locked")
+    locked = Queue.new
+    holder = Thread.new do
+      db.transaction do
+        items.where(id: id).for_update.first
+        locked << true
+        release.pop
+      end
+    end
+    locked.pop
+    db.synchronize do |conn|
+      db.run("SET SESSION innodb_lock_wait_timeout = 1")
+      expect { items.where(id: id).update(qty: 1) }.to raise_error(Sequel::DatabaseLockTimeout)
+      expect(conn.ping).to be(true)
+    end
+  ensure
+    release << true
+    holder&.join
+  end
+
+  it "shares 5 connections among 10 threads" do
+    pooled = Sequel.connect(Mysql2Test::Integration.sequel_url, max_connections: 5, pool_timeout: 10)
+    threads = Array.new(10) do |i|
+      Thread.new do
+        pooled.synchronize do |conn|
+          pooled.get(Sequel.function(:sleep, 0.1))
+          pooled[:sq_items].insert(name: "thread #{i}", qty: i)
+          [conn.thread_id, pooled[:sq_items].where(qty: i).count]
+        end
+      end
+    end
+    results = threads.map(&:value)
+    expect(results.map(&:last)).to all(eq(1))
+    expect(results.map(&:first).uniq.size).to be_between(2, 5)
+    expect(items.count).to eq(10)
+  ensure
+    pooled&.disconnect
   end
 
   it "runs Sequel::Model, whose saves rely on matched-row counts" do
