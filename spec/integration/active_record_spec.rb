@@ -1,6 +1,7 @@
 # frozen_string_literal: true
 
 require_relative "integration_helper"
+require "English"
 
 ActiveRecord::Migration.verbose = false
 ActiveRecord.default_timezone = :utc
@@ -323,6 +324,27 @@ RSpec.shared_examples "ActiveRecord on this gem" do |prepared_statements:|
       .to raise_error(ActiveRecord::ConnectionFailed)
     expect(widget.count).to eq(1)
     expect(server_thread_id).not_to eq(killed)
+  end
+
+  it "gives a forked child its own connection and leaves the parent's working" do
+    parent_id = server_thread_id
+    reader, writer = IO.pipe
+    pid = fork do
+      reader.close
+      writer.puts(ActiveRecord::Base.connection_pool.with_connection { |conn| server_thread_id(conn) })
+      writer.puts(widget.count)
+      exit!(0)
+    rescue StandardError => e
+      writer.puts(e.inspect)
+      exit!(1)
+    end
+    writer.close
+    child = reader.read.lines.map(&:chomp)
+    Process.wait(pid)
+    expect($CHILD_STATUS).to be_success, child.join("\n")
+    expect(Integer(child.first)).not_to eq(parent_id)
+    expect(child.last).to eq("0")
+    expect(server_thread_id).to eq(parent_id)
   end
 
   it "shares a pool of 5 connections among 10 threads" do
