@@ -122,6 +122,30 @@ rescue Mysql2::Error::ConnectionError => e
   puts "#{e.class} ##{e.error_number}: #{e.message}"
 end
 
+step "ActiveRecord and Sequel on this gem (the Gemfile's :integration group)" do
+  require "active_record"
+  require "sequel"
+  ActiveRecord::Base.establish_connection(adapter: "mysql2", **tcp, prepared_statements: true)
+  person = Class.new(ActiveRecord::Base) do
+    self.table_name = "tour_people"
+    def self.name = "Person"
+  end
+  ada = person.find_by!(name: "Ada")
+  ada.update!(city: "London 🇬🇧")
+  puts "ActiveRecord #{ActiveRecord.version}: #{person.order(:name).pluck(:name, :city).inspect}"
+  puts "  update_all matched #{person.where(city: "Helsinki").update_all(city: "Helsinki")} row(s)"
+  ActiveRecord::Base.connection_handler.clear_all_connections!(:all)
+
+  db = Sequel.connect("mysql2://#{tcp[:username]}:#{tcp[:password]}@#{tcp[:host]}:#{tcp[:port]}/#{tcp[:database]}")
+  people = db[:tour_people].where(Sequel.like(:city, "%n%")).order(:id)
+  puts "Sequel #{Sequel.version}: #{people.select_map(%i[id name]).inspect}"
+  by_name = db[:tour_people].where(name: :$name).prepare(:first, :person_by_name)
+  puts "  prepared statement: #{by_name.call(name: "Grace").inspect}"
+  db.disconnect
+rescue LoadError => e
+  puts "skipped (#{e.message}): bundle install the :integration group"
+end
+
 client.query("DROP TABLE tour_people")
 client.close
 puts "\nDone."

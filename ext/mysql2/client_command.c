@@ -255,13 +255,17 @@ static void drain_async_results(command_t *cmd)
     }
 }
 
-/* Deferred work left by dead fibers, GC or an abandoned stream, done before the command speaks. */
+/* Deferred work left by dead fibers, GC or an abandoned stream, done before the command speaks. A row fetch of
+ * the open stream is not a safe point: the stream's rows are still on the wire, so statements queued by GC stay
+ * queued until the next other command. */
 static void run_deferred(command_t *cmd)
 {
     m2_conn *c = cmd->conn;
     if (cmd->drain_async)
         drain_async_results(cmd);
-    if (c->stream && !(cmd->flags & CMD_STREAM_FETCH)) {
+    if (c->stream && (cmd->flags & CMD_STREAM_FETCH))
+        return;
+    if (c->stream) {
         command_drive(cmd, m2_conn_free_result_start(c, c->stream));
         c->stream = NULL;
     }

@@ -71,17 +71,19 @@ module Mysql2
     end
 
     # Prepares +sql+ (with ? placeholders) on the server and returns a Mysql2::Statement.
+    # The registry lives in @_mysql2_statements, not @prepared_statements: Sequel defines
+    # `attr_accessor :prepared_statements` on the client's singleton class and keeps its own Hash in that ivar.
     def prepare(sql)
       statement = _prepare(sql)
-      (@prepared_statements ||= ObjectSpace::WeakMap.new)[statement] = true
+      (@_mysql2_statements ||= ObjectSpace::WeakMap.new)[statement] = true
       statement
     end
 
     # The statements prepared on this client that are still open (closed and collected ones are left out).
     def prepared_statements
-      return [] unless @prepared_statements
+      return [] unless @_mysql2_statements
 
-      @prepared_statements.keys.reject(&:closed?)
+      @_mysql2_statements.keys.reject(&:closed?)
     end
 
     # The ID of the connection the server assigned, for KILL.

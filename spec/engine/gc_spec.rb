@@ -16,6 +16,27 @@ RSpec.describe "garbage collection" do
     end
   end
 
+  # Abandoned statements made in their own frame, so that nothing references them.
+  def abandon_statements(client, count)
+    count.times { |i| client.prepare("SELECT #{i} + ?") }
+    nil
+  end
+
+  it "keeps statements collected during a stream queued until the stream is done (a fetch is no safe point)" do
+    client = new_client
+    abandon_statements(client, 20)
+    seen = 0
+    Timeout.timeout(10) do
+      client.query("SELECT seq FROM seq_1_to_5000", stream: true, cache_rows: false).each do |row|
+        seen += 1
+        GC.start if row["seq"] == 1000
+      end
+    end
+    expect(seen).to eq(5000)
+    expect(client.query("SELECT 'after' AS a").first).to eq("a" => "after")
+    expect(client.prepared_statements).to eq([])
+  end
+
   it "keeps a dropped stream's rows from the next result, without GC" do
     client = new_client
     stream = client.query("SELECT seq FROM seq_1_to_100", stream: true)

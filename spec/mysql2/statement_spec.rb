@@ -248,6 +248,16 @@ RSpec.describe Mysql2::Statement do
       expect { statement.param_count }.to raise_error(Mysql2::Error, "Invalid statement handle")
     end
 
+    it "keeps its registry out of the ivar that Sequel's prepared_statements accessor uses" do
+      class << client
+        attr_accessor :prepared_statements
+      end
+      client.prepared_statements = {}
+      statement = client.prepare("SELECT ? AS a")
+      expect(client.prepared_statements).to eq({})
+      expect(statement.execute(1).first).to eq("a" => 1)
+    end
+
     it "leaves every statement closed when the client closes" do
       statements = Array.new(3) { client.prepare("SELECT ? AS a") }
       client.close
