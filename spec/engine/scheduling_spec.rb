@@ -83,7 +83,7 @@ RSpec.describe "threads and fibers while queries wait" do
       client = new_client
       rows = 0
       Sync do
-        Async { client.query("SELECT seq FROM seq_1_to_30000", stream: true).each { rows += 1 } }
+        Async { client.query("SELECT seq FROM seq_1_to_30000", stream: true, cache_rows: false).each { rows += 1 } }
         Async { client.query("SELECT 1") rescue nil } # rubocop:disable Style/RescueModifier
       end
       expect(rows).to eq(30_000)

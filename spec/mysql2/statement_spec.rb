@@ -158,7 +158,7 @@ RSpec.describe Mysql2::Statement do
       client.prepare("INSERT INTO stmt_big VALUES (?)").execute("small")
       statement = client.prepare("SELECT b FROM stmt_big")
       expect(statement.execute.map { |r| r["b"] }).to eq([big.b, "small".b])
-      expect(statement.execute(stream: true).map { |r| r["b"] }).to eq([big.b, "small".b])
+      expect(statement.execute(stream: true, cache_rows: false).map { |r| r["b"] }).to eq([big.b, "small".b])
     end
 
     it "describes itself: param_count, field_count, fields" do
