@@ -9,6 +9,6 @@ namespace :lint do
   end
 
   task :c do
-    sh "clang-format --dry-run --Werror ext/mysql2/*.c ext/mysql2/*.h"
+    sh "clang-format --dry-run --Werror ext/mysql2/*.c ext/mysql2/*.h benchmark/*.c"
   end
 end
