@@ -11,10 +11,10 @@ namespace :lint do
   end
 
   task :c do
-    sources = "ext/mysql2/*.c ext/mysql2/*.h fuzz/*.c"
+    sources = "ext/mysql2/*.c ext/mysql2/*.h fuzz/*.c benchmark/*.c"
     sh "clang-format --dry-run --Werror #{sources}"
     sh "cppcheck --quiet --enable=warning,performance,portability --inline-suppr --error-exitcode=1 " \
-       "--suppress=missingIncludeSystem -I ext/mysql2 ext/mysql2/*.c fuzz/*.c"
+       "--suppress=missingIncludeSystem -I ext/mysql2 ext/mysql2/*.c fuzz/*.c benchmark/*.c"
   end
 
   # rbs ships with Ruby (a bundled gem); it is run outside the bundle, which does not list it.

@@ -1,0 +1,21 @@
+# frozen_string_literal: true
+
+# (3) Round trips on one connection: SELECT 1, a point select by primary key (a different id each time, the same
+# walk for every driver), and that point select through a prepared statement (prepared once).
+module Bench
+  workload "select1", group: "3", title: "SELECT 1", metric: :per_sec,
+                      full: [7, 1500], quick: [1, 20], floor: ["store", "SELECT 1"] do |ctx|
+    ctx.per_op(expect: 1) { ctx.driver.first_row(ctx.client, "SELECT 1").size }
+  end
+
+  workload "point", group: "3", title: "point select by primary key", metric: :per_sec,
+                    full: [7, 1000], quick: [1, 20], floor: ["point", Dataset::POINT_SQL_PREFIX] do |ctx|
+    ctx.per_op(expect: 10) { |i| ctx.driver.first_row(ctx.client, "#{Dataset::POINT_SQL_PREFIX}#{Dataset.point_id(i)}").size }
+  end
+
+  workload "point_prepared", group: "3", title: "point select, prepared statement", metric: :per_sec,
+                             full: [7, 1000], quick: [1, 20], floor: ["prepared", Dataset::POINT_SQL_PREPARED] do |ctx|
+    statement = ctx.driver.prepare(ctx.client, Dataset::POINT_SQL_PREPARED)
+    ctx.per_op(expect: 10) { |i| ctx.driver.execute_first(statement, Dataset.point_id(i)).size }
+  end
+end
