@@ -276,7 +276,7 @@ int main(int argc, char **argv)
             prepare(b);
         if (!strcmp(b->mode, "escape") && !(b->escaped = malloc(strlen(b->arg) * 2 + 1)))
             die("malloc", NULL);
-        double samples[MAX_BATCHES], copy[MAX_BATCHES];
+        double samples[MAX_BATCHES] = {0}, copy[MAX_BATCHES];
         for (long i = 0; i < per_batch; i++)
             operation(b, i); /* warm-up batch */
         for (int batch = 0; batch < batches; batch++) {
