@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -14,6 +15,9 @@
 #include <errmsg.h>
 
 #include "m2_tls.h"
+
+/* This process's pid, without a system call per command: refreshed in the child by a fork handler. */
+static pid_t current_pid;
 
 /* Coroutine stack for the non-blocking API: the TLS handshake and authentication plugins run on it. */
 #define M2_NONBLOCK_STACK_SIZE ((size_t)256 * 1024)
@@ -238,7 +242,7 @@ static void connect_finished(m2_conn *c)
     }
     if (c->ret_mysql) {
         c->state = M2_STATE_READY;
-        c->owner_pid = getpid();
+        c->owner_pid = current_pid;
         c->session++;
         c->cancelled = false;
         return;
@@ -548,9 +552,20 @@ void m2_conn_cancel(m2_conn *c)
     c->cancelled = true;
 }
 
+static void refresh_pid(void)
+{
+    current_pid = getpid();
+}
+
+void m2_conn_library_init(void)
+{
+    refresh_pid();
+    pthread_atfork(NULL, NULL, refresh_pid);
+}
+
 bool m2_conn_inherited(const m2_conn *c)
 {
-    return c->mysql && c->owner_pid != 0 && c->owner_pid != getpid();
+    return c->mysql && c->owner_pid != 0 && c->owner_pid != current_pid;
 }
 
 int m2_conn_socket(const m2_conn *c)

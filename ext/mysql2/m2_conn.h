@@ -181,6 +181,8 @@ void m2_conn_cancel(m2_conn *c);
 
 /* True when the session was connected by another process (this one is a forked child). */
 bool m2_conn_inherited(const m2_conn *c);
+/* Once, before any connection: caches the pid and installs a fork handler that refreshes it in the child. */
+void m2_conn_library_init(void);
 int m2_conn_socket(const m2_conn *c);
 
 /* Streams: the connection owns the MYSQL_RES of mysql_use_result until it is exhausted or dropped. */

@@ -23,6 +23,7 @@ RUBY_FUNC_EXPORTED void Init_mysql2(void)
 {
     if (mysql_library_init(0, NULL, NULL) != 0)
         rb_raise(rb_eRuntimeError, "Could not initialize MySQL client library");
+    m2_conn_library_init();
     mMysql2 = rb_define_module("Mysql2");
     init_library_classes();
     init_mysql2_error();
