@@ -36,10 +36,18 @@ RSpec.describe "the private server", :external_server_unsupported do
                        ssl_mode: :verify_identity, sslca: vars.fetch("SSL_CA"))
   end
 
-  it "starts from nothing in an empty directory, with TLS, and stops" do
-    base = Dir.mktmpdir("mysql2-fresh-", File.expand_path("../tmp", __dir__))
+  # Yields the environment of a private server living in a new directory under tmp/, stopped and removed after.
+  def with_server_dir(prefix)
+    base = Dir.mktmpdir(prefix, File.expand_path("../tmp", __dir__))
     env = { "MYSQL2_TEST_BASE_DIR" => base, "MYSQL2_TEST_HOST" => nil, "MYSQL2_TEST_SOCKET" => nil }
-    begin
+    yield env, base
+  ensure
+    system(env, RbConfig.ruby, script, "stop", out: File::NULL, err: File::NULL) if env
+    FileUtils.rm_rf(base) if base
+  end
+
+  it "starts from nothing in an empty directory, with TLS, and stops" do
+    with_server_dir("mysql2-fresh-") do |env, base|
       vars = private_server(env, "env")
       client = Mysql2::Client.new(host: "127.0.0.1", port: Integer(vars.fetch("PORT")), username: "root")
       cipher = client.query("SHOW SESSION STATUS LIKE 'Ssl_cipher'").first
@@ -49,16 +57,11 @@ RSpec.describe "the private server", :external_server_unsupported do
       client.close
       expect(File).to exist(File.join(base, "certs", "ca.pem"))
       expect(verified_client(vars).ssl_cipher).to be_a(String)
-    ensure
-      system(env, RbConfig.ruby, script, "stop", out: File::NULL, err: File::NULL)
-      FileUtils.rm_rf(base)
     end
   end
 
   it "replaces certificates made by an older version (no IP SAN) and restarts a server that uses them" do
-    base = Dir.mktmpdir("mysql2-stale-", File.expand_path("../tmp", __dir__))
-    env = { "MYSQL2_TEST_BASE_DIR" => base, "MYSQL2_TEST_HOST" => nil, "MYSQL2_TEST_SOCKET" => nil }
-    begin
+    with_server_dir("mysql2-stale-") do |env, _base|
       first = private_server(env, "env")
       write_stale_server_cert(first.fetch("SSL_CERT"))
       second = private_server(env, "env")
@@ -66,9 +69,6 @@ RSpec.describe "the private server", :external_server_unsupported do
       san = cert.extensions.find { |ext| ext.oid == "subjectAltName" }.value
       expect(san).to eq("DNS:mysql2-test.local, IP Address:#{second.fetch("TLS_VERIFIED_HOST")}")
       expect(verified_client(second).ssl_cipher).to be_a(String)
-    ensure
-      system(env, RbConfig.ruby, script, "stop", out: File::NULL, err: File::NULL)
-      FileUtils.rm_rf(base)
     end
   end
 end
