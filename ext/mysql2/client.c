@@ -366,21 +366,25 @@ static VALUE client_closed_p(VALUE self)
 
 /* ---- accessors (no guard; never read a freed handle) ----------------------------------------------------- */
 
+/* call-seq: client.thread_id -> Integer (alias id): the server connection id, for KILL */
 static VALUE client_thread_id(VALUE self)
 {
     return ULONG2NUM(mysql_thread_id(client_live_conn(self)->mysql));
 }
 
+/* call-seq: client.socket -> Integer: the file descriptor of the connection (for IO.select with async: true) */
 static VALUE client_socket(VALUE self)
 {
     return INT2NUM(m2_conn_socket(client_live_conn(self)));
 }
 
+/* call-seq: client.last_id -> Integer: the AUTO_INCREMENT id of the last INSERT */
 static VALUE client_last_id(VALUE self)
 {
     return ULL2NUM(mysql_insert_id(client_live_conn(self)->mysql));
 }
 
+/* call-seq: client.affected_rows -> Integer: rows changed (or returned) by the last statement */
 static VALUE client_affected_rows(VALUE self)
 {
     client_live_conn(self);
@@ -390,11 +394,13 @@ static VALUE client_affected_rows(VALUE self)
     return ULL2NUM(cl->affected_rows);
 }
 
+/* call-seq: client.warning_count -> Integer: warnings of the last statement */
 static VALUE client_warning_count(VALUE self)
 {
     return UINT2NUM(mysql_warning_count(client_live_conn(self)->mysql));
 }
 
+/* call-seq: client.server_info -> {id: Integer, version: String} */
 static VALUE client_server_info(VALUE self)
 {
     m2_conn *c = client_live_conn(self);
@@ -405,6 +411,7 @@ static VALUE client_server_info(VALUE self)
     return info;
 }
 
+/* call-seq: client.query_info_string -> String or nil: mysql_info() of the last statement */
 static VALUE client_info_string(VALUE self)
 {
     const char *info = mysql_info(client_live_conn(self)->mysql);
@@ -451,17 +458,20 @@ static VALUE client_encoding(VALUE self)
     return rb_enc_from_encoding(client_get(self)->encoding);
 }
 
+/* call-seq: client.automatic_close? -> true or false */
 static VALUE client_automatic_close_p(VALUE self)
 {
     return client_get(self)->automatic_close ? Qtrue : Qfalse;
 }
 
+/* call-seq: client.automatic_close = bool: accepted for compatibility; GC never speaks the protocol */
 static VALUE client_set_automatic_close(VALUE self, VALUE value)
 {
     client_get(self)->automatic_close = RTEST(value);
     return value;
 }
 
+/* call-seq: client.escape(string) -> String: escaped for the connection character set and sql_mode */
 static VALUE client_escape(VALUE self, VALUE str)
 {
     m2_conn *c = client_live_conn(self);
@@ -530,6 +540,7 @@ static VALUE client_s_escape(VALUE klass, VALUE str)
     return out;
 }
 
+/* call-seq: Mysql2::Client.info -> {id: Integer, version: String, header_version: String}: the client library linked */
 static VALUE client_s_info(VALUE klass)
 {
     (void)klass;

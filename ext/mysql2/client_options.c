@@ -89,6 +89,7 @@ static VALUE client_set_query_timeout(VALUE self, VALUE value)
     return value;
 }
 
+/* call-seq: client.query_timeout -> Float or nil: the :query_timeout in seconds */
 static VALUE client_query_timeout(VALUE self)
 {
     double seconds = client_get(self)->query_timeout;
