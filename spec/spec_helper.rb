@@ -13,6 +13,7 @@ require "timeout"
 require_relative "support/private_server"
 require_relative "support/helpers"
 require_relative "support/casting"
+require_relative "support/fault_proxy"
 require_relative "support/downgrade_proxy"
 
 Mysql2Test::CONFIG = Mysql2Test::PrivateServer.ensure_running!

@@ -141,7 +141,7 @@ static VALUE client_query(VALUE self, VALUE sql, VALUE options)
     client_t *cl = client_get(self);
     Check_Type(options, T_HASH);
     query_args q = {.options = options};
-    q.sql = rb_str_export_to_enc(StringValue(sql), cl->encoding);
+    q.sql = m2r_str_to_conn_enc(StringValue(sql), cl->encoding);
     query_options_parse(options, OPTS_QUERY, &q.opts); /* raises for invalid options before anything is sent */
     q.async = RTEST(rb_hash_aref(options, sym_async));
     VALUE result = client_command(self, "query", CMD_TIMED, query_body, &q);
@@ -236,7 +236,7 @@ static VALUE select_db_body(command_t *cmd)
  */
 static VALUE client_select_db(VALUE self, VALUE name)
 {
-    VALUE db = rb_str_export_to_enc(StringValue(name), client_get(self)->encoding);
+    VALUE db = m2r_str_to_conn_enc(StringValue(name), client_get(self)->encoding);
     client_command(self, "select_db", 0, select_db_body, StringValueCStr(db));
     RB_GC_GUARD(db);
     return name;
@@ -430,11 +430,15 @@ static VALUE client_database(VALUE self)
 }
 
 /* call-seq: client.session_track(type) -> Array of Strings or nil
- * What the server reported for +type+ (SESSION_TRACK_*) with the last response; nil when nothing. */
+ * What the server reported for +type+ (SESSION_TRACK_*) with the last response; nil when nothing. A type
+ * outside SESSION_TRACK_BEGIN..SESSION_TRACK_END raises ArgumentError (the library would index out of bounds). */
 static VALUE client_session_track(VALUE self, VALUE type)
 {
     m2_conn *c = client_live_conn(self);
-    enum enum_session_state_type t = (enum enum_session_state_type)NUM2INT(type);
+    int n = NUM2INT(type);
+    if (n < SESSION_TRACK_BEGIN || n > SESSION_TRACK_END)
+        rb_raise(rb_eArgError, "unknown session track type: %d", n);
+    enum enum_session_state_type t = (enum enum_session_state_type)n;
     const char *data;
     size_t len;
     if (mysql_session_track_get_first(c->mysql, t, &data, &len) != 0)
@@ -475,7 +479,7 @@ static VALUE client_set_automatic_close(VALUE self, VALUE value)
 static VALUE client_escape(VALUE self, VALUE str)
 {
     m2_conn *c = client_live_conn(self);
-    VALUE src = rb_str_export_to_enc(StringValue(str), client_get(self)->encoding);
+    VALUE src = m2r_str_to_conn_enc(StringValue(str), client_get(self)->encoding);
     long len = RSTRING_LEN(src);
     VALUE out = rb_str_new(NULL, len * 2 + 1);
     unsigned long n = mysql_real_escape_string(c->mysql, RSTRING_PTR(out), RSTRING_PTR(src), len);

@@ -26,8 +26,12 @@ static void set_option(VALUE self, enum mysql_option option, m2_arg kind, unsign
         m2r_raise(cMysql2Error, "the MySQL client library refused option %d", (int)option);
 }
 
+/* A timeout option in whole seconds: negative raises Mysql2::Error (mysql2's message), beyond UINT_MAX (a
+ * Bignum included) ArgumentError. */
 static unsigned int timeout_value(VALUE value, const char *name)
 {
+    if (RB_TYPE_P(value, T_BIGNUM))
+        value = rb_big_sign(value) ? LONG2NUM(LONG_MAX) : LONG2NUM(-1);
     long seconds = NUM2LONG(value);
     if (seconds < 0)
         m2r_raise(cMysql2Error, "%s must be a positive integer, you passed %ld", name, seconds);
@@ -76,15 +80,22 @@ static VALUE client_set_reconnect(VALUE self, VALUE value)
     return value;
 }
 
+/* Largest :query_timeout accepted (about 31 years): beyond it Ruby's waits cannot represent the timeout. */
+#define QUERY_TIMEOUT_MAX 1e9
+
 /* call-seq: client.query_timeout = seconds or nil
  * A wall-clock bound for each query: when it passes, KILL QUERY is sent from a side connection and the query
- * raises Mysql2::Error::TimeoutError. Also kills the server-side query when a query is interrupted. */
+ * raises Mysql2::Error::TimeoutError. Also kills the server-side query when a query is interrupted. nil or 0: no
+ * bound; negative, NaN, Infinity or more than QUERY_TIMEOUT_MAX seconds: ArgumentError. */
 static VALUE client_set_query_timeout(VALUE self, VALUE value)
 {
     double seconds = NIL_P(value) ? 0 : NUM2DBL(value);
     if (seconds < 0 || seconds != seconds)
         rb_raise(rb_eArgError, "query_timeout must be a positive number of seconds, you passed %" PRIsVALUE,
                  rb_inspect(value));
+    if (seconds > QUERY_TIMEOUT_MAX)
+        rb_raise(rb_eArgError, "query_timeout is too large: %" PRIsVALUE " (at most %.0f seconds)", rb_inspect(value),
+                 QUERY_TIMEOUT_MAX);
     client_get(self)->query_timeout = seconds;
     return value;
 }

@@ -50,6 +50,14 @@ void m2r_raise_not_connected(void)
     m2r_raise(cMysql2ConnectionError, "MySQL client is not connected");
 }
 
+VALUE m2r_str_to_conn_enc(VALUE str, rb_encoding *enc)
+{
+    VALUE out = rb_str_export_to_enc(str, enc); /* returns `str` itself when the conversion fails */
+    if (rb_enc_get(out) == enc || rb_enc_get(str) == rb_ascii8bit_encoding())
+        return out;
+    return rb_str_encode(str, rb_enc_from_encoding(enc), 0, Qnil); /* raises the conversion error */
+}
+
 double m2r_now(void)
 {
     struct timespec ts;

@@ -519,11 +519,26 @@ static void teardown(m2_conn *c, bool quit, m2_state final_state)
     c->state = final_state;
 }
 
+/* Server errors after which the server closes the connection: the library keeps the socket open, but the
+ * session is over (the next exchange would only find EOF). */
+static bool server_ended_session(unsigned int err_no)
+{
+    switch (err_no) {
+    case 1053: /* ER_SERVER_SHUTDOWN */
+    case 1153: /* ER_NET_PACKET_TOO_LARGE */
+    case 1927: /* ER_CONNECTION_KILLED */
+    case 4031: /* ER_CLIENT_INTERACTION_TIMEOUT */
+        return true;
+    default:
+        return false;
+    }
+}
+
 bool m2_conn_check_lost(m2_conn *c)
 {
     if (!c->mysql)
         return true;
-    if (!c->cancelled && c->mysql->net.pvio != NULL)
+    if (!c->cancelled && c->mysql->net.pvio != NULL && !server_ended_session(c->err_no))
         return false;
     teardown(c, false, M2_STATE_LOST);
     return true;

@@ -163,7 +163,8 @@ int m2_conn_cont(m2_conn *c, int ready);
 unsigned int m2_conn_timeout_ms(const m2_conn *c);
 
 /* Called after an operation finished: if it broke the session (the library dropped the socket, or the socket was
- * cancelled), tears it down into M2_STATE_LOST and returns true. */
+ * cancelled, or the server reported an error after which it closes the connection: packet too large, killed,
+ * shutdown), tears it down into M2_STATE_LOST and returns true. */
 bool m2_conn_check_lost(m2_conn *c);
 /* Marks an operation that will never be continued (its caller was interrupted) and tears the session down
  * without speaking the protocol: M2_STATE_LOST. */

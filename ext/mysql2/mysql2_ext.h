@@ -44,4 +44,10 @@ void m2r_raise_not_connected(void) __attribute__((noreturn));
 /* Monotonic clock in seconds. */
 double m2r_now(void);
 
+/* `str` (a String) in the connection's encoding `enc`, for sending to the server: converted when it is in another
+ * encoding, unchanged when it is binary (ASCII-8BIT) or already in `enc` (its bytes are then the caller's). A
+ * character `enc` cannot represent, or an invalid byte sequence met while converting, raises
+ * Encoding::UndefinedConversionError / InvalidByteSequenceError: never are unconverted bytes sent. */
+VALUE m2r_str_to_conn_enc(VALUE str, rb_encoding *enc);
+
 #endif

@@ -135,7 +135,7 @@ static VALUE client_prepare(VALUE client, VALUE sql)
     client_t *cl = client_get(client);
     statement_t *s;
     VALUE self = TypedData_Make_Struct(cMysql2Statement, statement_t, &statement_type, s);
-    prepare_args a = {.s = s, .sql = rb_str_export_to_enc(StringValue(sql), cl->encoding)};
+    prepare_args a = {.s = s, .sql = m2r_str_to_conn_enc(StringValue(sql), cl->encoding)};
     RB_OBJ_WRITE(self, &s->client, client);
     s->conn = cl->conn;
     m2_conn_retain(s->conn);

@@ -115,7 +115,7 @@ static void bind_value(MYSQL_BIND *bind, param_value *v, VALUE value, unsigned l
         bind->buffer_type = MYSQL_TYPE_DOUBLE;
         bind->buffer = &v->d;
     } else if (RB_TYPE_P(value, T_STRING)) {
-        bind_string(bind, MYSQL_TYPE_STRING, rb_str_export_to_enc(value, enc), keep);
+        bind_string(bind, MYSQL_TYPE_STRING, m2r_str_to_conn_enc(value, enc), keep);
     } else if (value == Qtrue || value == Qfalse) {
         v->tiny = value == Qtrue ? 1 : 0;
         bind->buffer_type = MYSQL_TYPE_TINY;
@@ -128,7 +128,7 @@ static void bind_value(MYSQL_BIND *bind, param_value *v, VALUE value, unsigned l
         bind_time(bind, v, klass == cDate ? MYSQL_TIMESTAMP_DATE : MYSQL_TIMESTAMP_DATETIME, fields);
     } else if (klass == cBigDecimal) {
         VALUE digits = rb_funcall(value, id_to_s, 1, rb_str_new_cstr("F"));
-        bind_string(bind, MYSQL_TYPE_NEWDECIMAL, rb_str_export_to_enc(digits, enc), keep);
+        bind_string(bind, MYSQL_TYPE_NEWDECIMAL, m2r_str_to_conn_enc(digits, enc), keep);
     } else {
         unbindable(index, value);
     }
