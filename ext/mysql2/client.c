@@ -475,11 +475,49 @@ static VALUE client_set_automatic_close(VALUE self, VALUE value)
     return value;
 }
 
+/* Bytes that escaping puts a backslash in front of, mapped to what follows the backslash (0: kept as is). */
+static const char escapes[256] = {
+    ['\0'] = '0', ['\n'] = 'n', ['\r'] = 'r', ['\032'] = 'Z', ['\''] = '\'', ['"'] = '"', ['\\'] = '\\'};
+
+/* Escapes byte by byte. Returns `str` itself when nothing needed escaping; otherwise a new String in its
+ * encoding. */
+static VALUE escape_bytes(VALUE str)
+{
+    const unsigned char *src = (const unsigned char *)RSTRING_PTR(str);
+    long len = RSTRING_LEN(str), extra = 0;
+    for (long i = 0; i < len; i++)
+        extra += escapes[src[i]] != 0;
+    if (extra == 0)
+        return str;
+    VALUE out = rb_str_new(NULL, len + extra);
+    char *dst = RSTRING_PTR(out);
+    for (long i = 0; i < len; i++) {
+        char e = escapes[src[i]];
+        if (e)
+            *dst++ = '\\';
+        *dst++ = e ? e : (char)src[i];
+    }
+    rb_enc_copy(out, str);
+    return out;
+}
+
+/* Byte-wise escaping equals the library's when no character of the connection's set can hide a quote or a
+ * backslash in a later byte (UTF-8 and single-byte sets; not sjis, gbk, big5...) and backslashes escape. */
+static bool bytewise_escape_safe(const m2_conn *c, rb_encoding *enc)
+{
+    if (c->mysql->server_status & SERVER_STATUS_NO_BACKSLASH_ESCAPES)
+        return false;
+    return enc == rb_utf8_encoding() || (rb_enc_asciicompat(enc) && rb_enc_mbmaxlen(enc) == 1);
+}
+
 /* call-seq: client.escape(string) -> String: escaped for the connection character set and sql_mode */
 static VALUE client_escape(VALUE self, VALUE str)
 {
     m2_conn *c = client_live_conn(self);
-    VALUE src = m2r_str_to_conn_enc(StringValue(str), client_get(self)->encoding);
+    rb_encoding *enc = client_get(self)->encoding;
+    VALUE src = m2r_str_to_conn_enc(StringValue(str), enc);
+    if (bytewise_escape_safe(c, enc))
+        return escape_bytes(src);
     long len = RSTRING_LEN(src);
     VALUE out = rb_str_new(NULL, len * 2 + 1);
     unsigned long n = mysql_real_escape_string(c->mysql, RSTRING_PTR(out), RSTRING_PTR(src), len);
@@ -492,27 +530,6 @@ static VALUE client_escape(VALUE self, VALUE str)
     return out;
 }
 
-/* Bytes that Client.escape puts a backslash in front of, with what follows the backslash. */
-static char escaped_char(char c)
-{
-    switch (c) {
-    case '\0':
-        return '0';
-    case '\n':
-        return 'n';
-    case '\r':
-        return 'r';
-    case '\032':
-        return 'Z';
-    case '\'':
-    case '"':
-    case '\\':
-        return c;
-    default:
-        return 0;
-    }
-}
-
 /*
  * call-seq: Mysql2::Client.escape(string) -> String
  *
@@ -523,25 +540,7 @@ static VALUE client_s_escape(VALUE klass, VALUE str)
 {
     (void)klass;
     Check_Type(str, T_STRING);
-    const char *src = RSTRING_PTR(str);
-    long len = RSTRING_LEN(str), extra = 0;
-    for (long i = 0; i < len; i++)
-        extra += escaped_char(src[i]) != 0;
-    if (extra == 0)
-        return str;
-    VALUE out = rb_str_new(NULL, len + extra);
-    char *dst = RSTRING_PTR(out);
-    for (long i = 0; i < len; i++) {
-        char e = escaped_char(src[i]);
-        if (e) {
-            *dst++ = '\\';
-            *dst++ = e;
-        } else {
-            *dst++ = src[i];
-        }
-    }
-    rb_enc_copy(out, str);
-    return out;
+    return escape_bytes(str);
 }
 
 /* call-seq: Mysql2::Client.info -> {id: Integer, version: String, header_version: String}: the client library linked */
