@@ -88,15 +88,32 @@ static long utc_offset_at(int64_t instant)
     return localtime_r(&tt, &tm) ? tm.tm_gmtoff : LONG_MIN;
 }
 
+/* Once per each: re-reads the zone when ENV["TZ"] changed since the last time (Ruby re-reads it lazily, and
+ * localtime_r never does). Not tzset() every time: with TZ unset, glibc stats /etc/localtime on each call. */
+static void refresh_zone(cast_ctx *x)
+{
+    static char seen[256];
+    static bool seen_set, seen_unset;
+    if (x->tz_read)
+        return;
+    x->tz_read = true;
+    const char *tz = getenv("TZ");
+    if (tz ? seen_set && strncmp(seen, tz, sizeof(seen)) == 0 : seen_unset)
+        return;
+    tzset();
+    seen_set = tz != NULL;
+    seen_unset = tz == NULL;
+    if (tz)
+        snprintf(seen, sizeof(seen), "%s", tz);
+}
+
 /* The instant of a local wall-clock time (given as if it were UTC). False near a zone transition, where the
  * caller asks Ruby instead. */
 static bool local_instant(cast_ctx *x, int64_t wall, int64_t *out)
 {
     int64_t day = wall >= 0 ? wall / 86400 : -((-wall + 86399) / 86400);
     if (!x->tz_valid || x->tz_day != day) {
-        if (!x->tz_read)
-            tzset(); /* Ruby re-reads TZ lazily; make sure this each sees the current zone */
-        x->tz_read = true;
+        refresh_zone(x);
         long before = utc_offset_at(day * 86400 - 2 * 86400), after = utc_offset_at(day * 86400 + 3 * 86400);
         if (before != after || before == LONG_MIN)
             return false;
@@ -131,9 +148,7 @@ static VALUE to_application_zone(const cast_ctx *x, VALUE time)
  * row (a thread switch, a trap handler) could free that result under us. Only C methods are called per cell. */
 static VALUE local_offset(cast_ctx *x)
 {
-    if (!x->tz_read)
-        tzset();
-    x->tz_read = true;
+    refresh_zone(x);
     long offset = utc_offset_at((int64_t)time(NULL));
     return rb_rational_new(LONG2NUM(offset == LONG_MIN ? 0 : offset), INT2FIX(86400));
 }
