@@ -15,6 +15,7 @@ require_relative "support/helpers"
 require_relative "support/casting"
 require_relative "support/fault_proxy"
 require_relative "support/downgrade_proxy"
+require_relative "support/memory"
 
 Mysql2Test::CONFIG = Mysql2Test::PrivateServer.ensure_running!
 
@@ -25,6 +26,8 @@ RSpec.configure do |config|
   config.order = :random
   Kernel.srand config.seed
   config.filter_run_excluding :external_server_unsupported if Mysql2Test::CONFIG[:external]
+  config.include Mysql2Test::Memory, :rss
+  config.filter_run_excluding :rss if ENV["M2_TEST_GC"] # see Mysql2Test::Memory
 
   config.after(:suite) do
     Mysql2Test::PrivateServer.stop if Mysql2Test::PrivateServer.started_here? && ENV["MYSQL2_KEEP_SERVER"] != "1"
