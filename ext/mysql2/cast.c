@@ -8,7 +8,7 @@
 #include <time.h>
 #include "cast.h"
 
-static ID id_new, id_civil, id_local, id_utc, id_localtime, id_new_offset, id_plus, id_BigDecimal;
+static ID id_civil, id_local, id_utc, id_localtime, id_new_offset, id_plus, id_BigDecimal;
 
 void cast_ctx_init(cast_ctx *x, const query_options *opts)
 {
@@ -78,7 +78,8 @@ VALUE cast_date(const cast_ctx *x, const m2_temporal *t, const char *field, cons
         return Qnil;
     if (t->month == 0 || t->day == 0)
         invalid_date(field, t, false, raw, raw_len);
-    return rb_funcall(cDate, id_new, 3, INT2FIX(t->year), INT2FIX(t->month), INT2FIX(t->day));
+    /* Date.civil: the same Date (and Date::Error for an invalid day) as Date.new, without Class#new's dispatch */
+    return rb_funcall(cDate, id_civil, 3, INT2FIX(t->year), INT2FIX(t->month), INT2FIX(t->day));
 }
 
 static long utc_offset_at(int64_t instant)
@@ -208,7 +209,6 @@ VALUE cast_duration(cast_ctx *x, const m2_temporal *t)
 
 void init_mysql2_cast(void)
 {
-    id_new = rb_intern("new");
     id_civil = rb_intern("civil");
     id_local = rb_intern("local");
     id_utc = rb_intern("utc");
