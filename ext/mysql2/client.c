@@ -106,6 +106,18 @@ static VALUE collect_result(command_t *cmd, const result_origin *origin)
     return result_new(cmd->self, c, res, origin);
 }
 
+/* collect_result for a result read later than its query (async_result, store_result): the options Hash the
+ * query stored (nil: the defaults) is parsed again here. */
+static VALUE collect_result_with(command_t *cmd, VALUE options, double query_time)
+{
+    if (NIL_P(options))
+        options = rb_hash_new();
+    query_options opts;
+    query_options_parse(options, OPTS_QUERY, &opts);
+    result_origin origin = {.options = options, .opts = &opts, .query_time = query_time};
+    return collect_result(cmd, &origin);
+}
+
 static VALUE query_body(command_t *cmd)
 {
     query_args *q = cmd->data;
@@ -156,12 +168,7 @@ static VALUE async_result_body(command_t *cmd)
     if (c->ret_bool)
         command_raise(cmd);
     VALUE options = rb_ivar_get(cmd->self, rb_intern("@async_query_options"));
-    if (NIL_P(options))
-        options = rb_hash_new();
-    query_options opts;
-    query_options_parse(options, OPTS_QUERY, &opts);
-    result_origin origin = {.options = options, .opts = &opts, .query_time = m2r_now() - cmd->cl->async_sent_at};
-    return collect_result(cmd, &origin);
+    return collect_result_with(cmd, options, m2r_now() - cmd->cl->async_sent_at);
 }
 
 /*
@@ -279,13 +286,7 @@ static VALUE client_next_result(VALUE self)
 
 static VALUE store_result_body(command_t *cmd)
 {
-    VALUE options = rb_ivar_get(cmd->self, rb_intern("@current_query_options"));
-    if (NIL_P(options))
-        options = rb_hash_new();
-    query_options opts;
-    query_options_parse(options, OPTS_QUERY, &opts);
-    result_origin origin = {.options = options, .opts = &opts, .query_time = -1};
-    return collect_result(cmd, &origin);
+    return collect_result_with(cmd, rb_ivar_get(cmd->self, rb_intern("@current_query_options")), -1);
 }
 
 /*

@@ -30,11 +30,24 @@ static rb_encoding *column_encoding(const MYSQL_FIELD *f, rb_encoding *conn_enc)
     return collation_encoding(f->charsetnr, conn_enc);
 }
 
+/* MySQL's JSON type, or MariaDB's (a string or blob column whose extended metadata names the format "json"). */
 static bool field_is_json(const MYSQL_FIELD *f)
 {
     MARIADB_CONST_STRING format = {0};
-    if (f->type == MYSQL_TYPE_JSON)
+    switch (f->type) {
+    case MYSQL_TYPE_JSON:
         return true;
+    case MYSQL_TYPE_STRING:
+    case MYSQL_TYPE_VAR_STRING:
+    case MYSQL_TYPE_VARCHAR:
+    case MYSQL_TYPE_TINY_BLOB:
+    case MYSQL_TYPE_MEDIUM_BLOB:
+    case MYSQL_TYPE_LONG_BLOB:
+    case MYSQL_TYPE_BLOB:
+        break;
+    default:
+        return false; /* numbers and dates: no need to ask the library */
+    }
     return mariadb_field_attr(&format, f, MARIADB_FIELD_ATTR_FORMAT_NAME) == 0 && format.length == 4 &&
            memcmp(format.str, "json", 4) == 0;
 }
