@@ -89,23 +89,15 @@ static long utc_offset_at(int64_t instant)
     return localtime_r(&tt, &tm) ? tm.tm_gmtoff : LONG_MIN;
 }
 
-/* Once per each: re-reads the zone when ENV["TZ"] changed since the last time (Ruby re-reads it lazily, and
- * localtime_r never does). Not tzset() every time: with TZ unset, glibc stats /etc/localtime on each call. */
+/* Once per each, before localtime_r is used: re-reads ENV["TZ"] (Ruby does so lazily, and localtime_r never
+ * does). A cheaper check was tried and dropped: caching the last TZ seen goes wrong when Ruby or anyone calls
+ * tzset() in between (TZ=A, unset, TZ=A again), and with TZ unset glibc stats /etc/localtime on each call. */
 static void refresh_zone(cast_ctx *x)
 {
-    static char seen[256];
-    static bool seen_set, seen_unset;
     if (x->tz_read)
         return;
     x->tz_read = true;
-    const char *tz = getenv("TZ");
-    if (tz ? seen_set && strncmp(seen, tz, sizeof(seen)) == 0 : seen_unset)
-        return;
     tzset();
-    seen_set = tz != NULL;
-    seen_unset = tz == NULL;
-    if (tz)
-        snprintf(seen, sizeof(seen), "%s", tz);
 }
 
 /* The instant of a local wall-clock time (given as if it were UTC). False near a zone transition, where the
