@@ -89,15 +89,19 @@ static long utc_offset_at(int64_t instant)
     return localtime_r(&tt, &tm) ? tm.tm_gmtoff : LONG_MIN;
 }
 
-/* Once per each, before localtime_r is used: re-reads ENV["TZ"] (Ruby does so lazily, and localtime_r never
- * does). A cheaper check was tried and dropped: caching the last TZ seen goes wrong when Ruby or anyone calls
- * tzset() in between (TZ=A, unset, TZ=A again), and with TZ unset glibc stats /etc/localtime on each call. */
+/* Once per each, before localtime_r is used: brings the C library's zone up to date the way Ruby's own Time
+ * does, so the results are Time.local's in every case. Ruby calls tzset() lazily, once after each ENV["TZ"]
+ * assignment, when it first converts a Time to local time; asking a fresh Time for its offset is that first
+ * conversion (one Time allocated per each). Calling tzset() here instead stats /etc/localtime on every call when
+ * TZ is unset (microseconds per query on this VM), and caching the last TZ seen goes wrong when Ruby re-reads
+ * the zone in between (TZ=A, unset, Time.now, TZ=A again). */
 static void refresh_zone(cast_ctx *x)
 {
     if (x->tz_read)
         return;
     x->tz_read = true;
-    tzset();
+    struct timespec now = {.tv_sec = time(NULL)};
+    rb_time_utc_offset(rb_time_timespec_new(&now, INT_MAX));
 }
 
 /* The instant of a local wall-clock time (given as if it were UTC). False near a zone transition, where the

@@ -135,8 +135,11 @@ static VALUE query_body(command_t *cmd)
         return Qnil;
     }
     double start = m2r_now();
-    command_drive(cmd, m2_conn_real_query_start(c, sql, len));
+    command_drive(cmd, m2_conn_send_query_start(c, sql, len));
     if (c->ret_int != 0)
+        command_raise(cmd);
+    command_read_reply(cmd);
+    if (c->ret_bool)
         command_raise(cmd);
     result_origin origin = {.options = q->options, .opts = &q->opts, .query_time = m2r_now() - start};
     return collect_result(cmd, &origin);

@@ -55,7 +55,8 @@ struct command {
     bool drain_async; /* took the guard over from a dead fiber that left an async query's result unread */
     m2_op timeout_op; /* the operation the library's own timeout (read/write/connect_timeout) ended, if any */
     unsigned int timeout_ms;
-    bool in_body; /* counted in cl->in_body */
+    bool in_body;        /* counted in cl->in_body */
+    bool awaiting_reply; /* in command_read_reply's wait: a query was sent and its reply is unread */
 };
 
 /*
@@ -70,6 +71,11 @@ VALUE client_command(VALUE self, const char *name, int flags, command_body body,
 /* Inside a body: drives the operation that m2_conn_*_start returned `status` for until it finishes, waiting on the
  * socket through the wait primitive (threads and fibers run meanwhile; interrupts raise from here). */
 void command_drive(command_t *cmd, int status);
+/* Inside a body, after mysql_send_query finished: waits until the reply arrives, then reads its header
+ * (mysql_read_query_result) into c->ret_bool. Waiting first spares the library a read that would fail with
+ * EAGAIN (the reply is never there right after the send): one system call less per query. The library's
+ * read_timeout bounds the wait as it bounds its own. */
+void command_read_reply(command_t *cmd);
 /* Inside a body: connects (or reconnects) with the stored parameters; raises ConnectionError on failure. */
 void command_connect(command_t *cmd);
 /* Inside a body, after an operation failed: raises the right error (closed during the command, lost connection,

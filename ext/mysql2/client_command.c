@@ -72,7 +72,7 @@ static int wait_socket(m2_conn *conn, VALUE io, int status, double deadline)
     double timeout = -1;
     bool by_deadline = false;
     if (status & M2_WAIT_TIMEOUT)
-        timeout = m2_conn_timeout_ms(conn) / 1000.0;
+        timeout = (conn->op == M2_OP_NONE ? m2_conn_read_timeout_ms(conn) : m2_conn_timeout_ms(conn)) / 1000.0;
     if (deadline > 0) {
         double left = deadline - m2r_now();
         if (left <= 0)
@@ -305,7 +305,7 @@ static VALUE command_end(VALUE arg)
         cmd->cl->in_body--;
     if (c->cancelled)
         command_abandon(cmd, M2_STATE_CLOSED); /* close() came from another fiber during the command */
-    else if (c->op != M2_OP_NONE)
+    else if (c->op != M2_OP_NONE || cmd->awaiting_reply)
         command_abandon(cmd, M2_STATE_LOST); /* unwound out of a wait: the exchange is half done */
     if (!cmd->keep_guard || c->state != M2_STATE_READY)
         client_guard_release(cmd->cl);
@@ -337,10 +337,12 @@ static void command_deadline_passed(command_t *cmd)
     cmd->deadline = m2r_now() + KILL_GRACE_SECONDS;
 }
 
-void command_drive(command_t *cmd, int status)
+/* One wait of a command for what `status` asks: returns the ready mask (M2_WAIT_TIMEOUT once the library's
+ * timeout passed, recorded for command_raise); sends KILL QUERY and keeps waiting when :query_timeout passes. */
+static int command_wait(command_t *cmd, int status)
 {
     m2_conn *c = cmd->conn;
-    while (status != 0) {
+    for (;;) {
         VALUE io = socket_io(c, cmd->self, &cmd->cl->io, &cmd->cl->io_session);
         int ready = wait_socket(c, io, status, cmd->deadline);
         if (m2_conn_inherited(c)) /* the process forked while this fiber waited */
@@ -350,11 +352,29 @@ void command_drive(command_t *cmd, int status)
             continue;
         }
         if (ready == M2_WAIT_TIMEOUT) {
-            cmd->timeout_op = c->op;
-            cmd->timeout_ms = m2_conn_timeout_ms(c);
+            cmd->timeout_op = c->op == M2_OP_NONE ? M2_OP_READ_RESULT : c->op;
+            cmd->timeout_ms = c->op == M2_OP_NONE ? m2_conn_read_timeout_ms(c) : m2_conn_timeout_ms(c);
         }
-        status = m2_conn_cont(c, ready);
+        return ready;
     }
+}
+
+void command_drive(command_t *cmd, int status)
+{
+    while (status != 0)
+        status = m2_conn_cont(cmd->conn, command_wait(cmd, status));
+}
+
+void command_read_reply(command_t *cmd)
+{
+    m2_conn *c = cmd->conn;
+    cmd->awaiting_reply = true;
+    int ready = command_wait(cmd, M2_WAIT_READ | (m2_conn_read_timeout_ms(c) > 0 ? M2_WAIT_TIMEOUT : 0));
+    cmd->awaiting_reply = false;
+    int status = m2_conn_read_result_start(c);
+    if (status != 0 && ready == M2_WAIT_TIMEOUT)
+        status = m2_conn_cont(c, M2_WAIT_TIMEOUT); /* the read timeout passed during the wait above */
+    command_drive(cmd, status);
 }
 
 void command_raise(command_t *cmd)

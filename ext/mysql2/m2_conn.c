@@ -481,6 +481,14 @@ unsigned int m2_conn_timeout_ms(const m2_conn *c)
     return c->mysql ? mysql_get_timeout_value_ms(c->mysql) : 0;
 }
 
+unsigned int m2_conn_read_timeout_ms(const m2_conn *c)
+{
+    unsigned int seconds = 0;
+    if (c->mysql && mysql_get_optionv(c->mysql, MYSQL_OPT_READ_TIMEOUT, &seconds) != 0)
+        seconds = 0;
+    return seconds * 1000;
+}
+
 /* Makes the socket number point at /dev/null so that closing the handle cannot reach the peer (a forked child,
  * an abandoned exchange). Returns whether it succeeded. */
 static bool redirect_to_devnull(m2_conn *c)

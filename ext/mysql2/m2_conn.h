@@ -161,6 +161,8 @@ int m2_conn_stmt_close_start(m2_conn *c, MYSQL_STMT *stmt);
 int m2_conn_cont(m2_conn *c, int ready);
 /* Milliseconds the library allows for the current wait (meaningful when M2_WAIT_TIMEOUT was reported). */
 unsigned int m2_conn_timeout_ms(const m2_conn *c);
+/* The read_timeout option in milliseconds (0 = none): bounds a wait for a reply made outside the library. */
+unsigned int m2_conn_read_timeout_ms(const m2_conn *c);
 
 /* Called after an operation finished: if it broke the session (the library dropped the socket, or the socket was
  * cancelled, or the server reported an error after which it closes the connection: packet too large, killed,

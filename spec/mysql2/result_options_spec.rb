@@ -179,6 +179,15 @@ RSpec.describe Mysql2::Result, "query options" do
       with_tz("UTC") { expect(client.query(sql).first["t"].utc_offset).to eq(0) }
       with_tz("Asia/Kathmandu") { expect(client.query(sql).first["t"].utc_offset).to eq(20_700) }
     end
+
+    it "follows the zone when Ruby re-reads it between queries (TZ=A, another zone, Time.now, TZ=A)" do
+      zones = ["Asia/Kathmandu", "UTC", nil, "America/New_York", "Asia/Kathmandu", nil, "UTC", "Asia/Kathmandu"]
+      zones.each_cons(2) do |zone, other|
+        with_tz(zone) { expect(client.query(sql).first["t"]).to eq(Time.local(2020, 7, 1, 12, 0, 0, 250_000)) }
+        with_tz(other) { Time.now.utc_offset }
+        with_tz(zone) { expect(client.query(sql).first["t"]).to eq(Time.local(2020, 7, 1, 12, 0, 0, 250_000)) }
+      end
+    end
   end
 
   describe ":cache_rows" do
