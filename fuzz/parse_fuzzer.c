@@ -40,6 +40,21 @@ static void check_integers(const char *s, size_t len)
     }
 }
 
+/* The fast path agrees with strtod() bit for bit wherever it answers. */
+static void check_double(const char *s, size_t len)
+{
+    double fast;
+    if (!m2_parse_double_fast(s, len, &fast))
+        return;
+    char *buf = strndup(s, len); /* leading zeros are accepted without limit */
+    CHECK(buf && strlen(buf) == len);
+    char *end;
+    double slow = strtod(buf, &end);
+    CHECK(end == buf + len);
+    CHECK(memcmp(&fast, &slow, sizeof(fast)) == 0);
+    free(buf);
+}
+
 static void check_clock(const m2_temporal *t)
 {
     CHECK(t->minute >= 0 && t->minute <= 99 && t->second >= 0 && t->second <= 99);
@@ -105,6 +120,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     memcpy(copy, data, size);
     check_integers(copy, size);
+    check_double(copy, size);
     check_temporals(copy, size);
     check_charsets(copy, size);
     free(copy);

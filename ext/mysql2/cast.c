@@ -3,11 +3,17 @@
  * from localtime_r, cached per wall-clock day while no transition is near, and Ruby's own Time.local decides
  * whenever one is (DST gaps and overlaps), so the results are exactly Time.local's.
  */
+#define _GNU_SOURCE 1 /* strtod_l; as ruby/config.h defines it */
 #include <limits.h>
+#include <locale.h>
+#include <math.h>
 #include <string.h>
 #include <time.h>
 #include "cast.h"
 
+#if defined(HAVE_STRTOD_L) && defined(HAVE_NEWLOCALE)
+static locale_t c_locale; /* the "C" locale for strtod_l, made once at load ((locale_t)0 if that failed) */
+#endif
 static ID id_civil, id_local, id_utc, id_localtime, id_new_offset, id_plus, id_BigDecimal;
 
 void cast_ctx_init(cast_ctx *x, const query_options *opts)
@@ -47,13 +53,26 @@ VALUE cast_decimal(cast_ctx *x, const char *p, long len)
     return rb_funcall(rb_mKernel, id_BigDecimal, 1, x->scratch);
 }
 
+/* Floats: the exact fast path, else the C library's strtod in the "C" locale (correctly rounded, like Ruby's own
+ * but about twice as fast), else Ruby's conversion for what neither takes (out of range: Infinity and a warning). */
 VALUE cast_float(const char *p, long len)
 {
+    double v;
+    if (m2_parse_double_fast(p, (size_t)len, &v))
+        return DBL2NUM(v);
     char buf[512];
     if (len >= (long)sizeof(buf))
         m2r_raise(cMysql2Error, "FLOAT/DOUBLE value too wide for buffer (%d bytes)", (int)sizeof(buf));
     memcpy(buf, p, (size_t)len);
     buf[len] = '\0';
+#if defined(HAVE_STRTOD_L) && defined(HAVE_NEWLOCALE)
+    char *end;
+    if (c_locale != (locale_t)0) {
+        v = strtod_l(buf, &end, c_locale);
+        if (end == buf + len && len > 0 && isfinite(v))
+            return DBL2NUM(v);
+    }
+#endif
     return DBL2NUM(rb_cstr_to_dbl(buf, 0));
 }
 
@@ -109,16 +128,22 @@ static void refresh_zone(cast_ctx *x)
 static bool local_instant(cast_ctx *x, int64_t wall, int64_t *out)
 {
     int64_t day = wall >= 0 ? wall / 86400 : -((-wall + 86399) / 86400);
-    if (!x->tz_valid || x->tz_day != day) {
-        refresh_zone(x);
-        long before = utc_offset_at(day * 86400 - 2 * 86400), after = utc_offset_at(day * 86400 + 3 * 86400);
-        if (before != after || before == LONG_MIN)
-            return false;
-        x->tz_day = day;
-        x->tz_offset = before;
-        x->tz_valid = true;
+    for (int i = 0; i < x->tz_used; i++) {
+        if (x->tz_days[i].day == day) {
+            *out = wall - x->tz_days[i].offset;
+            return true;
+        }
     }
-    *out = wall - x->tz_offset;
+    refresh_zone(x);
+    long before = utc_offset_at(day * 86400 - 2 * 86400), after = utc_offset_at(day * 86400 + 3 * 86400);
+    if (before != after || before == LONG_MIN)
+        return false;
+    int slot = x->tz_used < CAST_TZ_DAYS ? x->tz_used++ : x->tz_next;
+    if (slot == x->tz_next)
+        x->tz_next = (x->tz_next + 1) % CAST_TZ_DAYS;
+    x->tz_days[slot].day = day;
+    x->tz_days[slot].offset = before;
+    *out = wall - before;
     return true;
 }
 
@@ -205,6 +230,9 @@ VALUE cast_duration(cast_ctx *x, const m2_temporal *t)
 
 void init_mysql2_cast(void)
 {
+#if defined(HAVE_STRTOD_L) && defined(HAVE_NEWLOCALE)
+    c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+#endif
     id_civil = rb_intern("civil");
     id_local = rb_intern("local");
     id_utc = rb_intern("utc");

@@ -9,14 +9,21 @@
 #include "query_options.h"
 #include "m2_parse.h"
 
+#define CAST_TZ_DAYS 4
+
 /* The state of one each (or one execute): built on the C stack, lives as long as the rows are being built. */
 typedef struct cast_ctx {
     const query_options *opts;
     rb_encoding *internal; /* Encoding.default_internal when the each began, or NULL */
     VALUE scratch;         /* a String reused to hand digits to BigDecimal() (Qnil until first needed) */
-    int64_t tz_day;        /* local-time cache: the wall-clock day whose UTC offset is tz_offset */
-    long tz_offset;
-    bool tz_valid, tz_read; /* tz_read: tzset() was called during this each */
+    /* local-time cache: wall-clock days without a zone transition near them, and their UTC offsets; a few, so
+     * that columns whose values lie on different days (created_at, updated_at) do not evict each other */
+    struct {
+        int64_t day;
+        long offset;
+    } tz_days[CAST_TZ_DAYS];
+    int tz_used, tz_next; /* entries filled; the one replaced next */
+    bool tz_read;         /* the zone was brought up to date during this each */
 } cast_ctx;
 
 void cast_ctx_init(cast_ctx *x, const query_options *opts);

@@ -83,6 +83,58 @@ bool m2_parse_uint64(const char *s, size_t len, uint64_t *out)
     return true;
 }
 
+/* Digits appended to *mant, counted in *sig from the first non-zero one; returns how many digits were read, or -1
+ * past 15 significant digits. */
+static int mantissa_digits(cursor *c, uint64_t *mant, int *sig)
+{
+    int n = 0;
+    for (; c->p < c->end && is_digit(*c->p); c->p++, n++) {
+        if (*mant == 0 && *c->p == '0')
+            continue; /* a leading zero */
+        if (++*sig > 15)
+            return -1;
+        *mant = *mant * 10 + (uint64_t)(*c->p - '0');
+    }
+    return n;
+}
+
+bool m2_parse_double_fast(const char *s, size_t len, double *out)
+{
+    static const double pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                   1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    cursor c = {s, s + len};
+    bool neg = c.p < c.end && *c.p == '-';
+    c.p += neg;
+    uint64_t mant = 0;
+    int sig = 0, exp10 = 0;
+    int whole = mantissa_digits(&c, &mant, &sig), frac = 0;
+    if (whole < 0)
+        return false;
+    if (c.p < c.end && *c.p == '.') {
+        c.p++;
+        if ((frac = mantissa_digits(&c, &mant, &sig)) < 0)
+            return false;
+        exp10 = -frac;
+    }
+    if (whole + frac == 0)
+        return false;
+    if (c.p < c.end && (*c.p == 'e' || *c.p == 'E')) {
+        c.p++;
+        bool eneg = c.p < c.end && *c.p == '-';
+        c.p += c.p < c.end && (*c.p == '-' || *c.p == '+');
+        int e;
+        if (!some_digits(&c, 3, &e))
+            return false;
+        exp10 += eneg ? -e : e;
+    }
+    if (c.p != c.end || exp10 < -22 || exp10 > 22)
+        return false;
+    double v = (double)mant; /* exact: below 10^15 < 2^53 */
+    v = exp10 < 0 ? v / pow10[-exp10] : v * pow10[exp10];
+    *out = neg ? -v : v;
+    return true;
+}
+
 bool m2_parse_int64(const char *s, size_t len, int64_t *out)
 {
     bool neg = len > 0 && s[0] == '-';

@@ -73,6 +73,17 @@ RSpec.describe Mysql2::Result, "casting" do
     expect(literal("CAST(1.123456789012345678 AS DOUBLE)")).to eq(1.1234567890123457)
   end
 
+  it "gives every DOUBLE the Float that Ruby's Float() makes of the server's text, bit for bit" do
+    # short texts (exact fast path), 16-17 digits and big exponents (the C library), subnormals, negative zero
+    exprs = ["seq * 0.3183098861837907", "seq / 7", "1 / (seq * 1e15)", "seq * 1e300", "-seq * 4.9e-324",
+             "seq * 1.25", "seq * 1e22", "seq * 1e-22", "-0e0"]
+    sql = exprs.map { |e| "SELECT CAST(#{e} AS DOUBLE) AS v FROM seq_1_to_200" }.join(" UNION ALL ")
+    cast = client.query(sql).map { |row| row["v"] }
+    text = client.query(sql, cast: false).map { |row| Float(row["v"]) }
+    expect(cast.size).to be > 1000
+    expect(cast.map { |f| [f].pack("G") }).to eq(text.map { |f| [f].pack("G") })
+  end
+
   it "casts DOUBLE(255,30) without truncating its 300-odd digits" do
     expect_cast("DOUBLE(255,30)", [["1e200", 1e200], ["-1.5", -1.5]])
   end
