@@ -1,6 +1,6 @@
 /*
  * cast.c: see cast.h. Times are built from epoch seconds with rb_time_timespec_new; the local zone's offset comes
- * from localtime_r, cached per wall-clock day while no transition is near, and Ruby's own Time.local decides
+ * from localtime_r, cached for the last few wall-clock days while no transition is near, and Ruby's Time.local decides
  * whenever one is (DST gaps and overlaps), so the results are exactly Time.local's.
  */
 #define _GNU_SOURCE 1 /* strtod_l; as ruby/config.h defines it */

@@ -16,8 +16,9 @@ typedef struct cast_ctx {
     const query_options *opts;
     rb_encoding *internal; /* Encoding.default_internal when the each began, or NULL */
     VALUE scratch;         /* a String reused to hand digits to BigDecimal() (Qnil until first needed) */
-    /* local-time cache: wall-clock days without a zone transition near them, and their UTC offsets; a few, so
-     * that columns whose values lie on different days (created_at, updated_at) do not evict each other */
+    /* local-time cache: the last CAST_TZ_DAYS wall-clock days added (round robin) that have no zone transition
+     * near them, and their UTC offsets; several, so that columns whose values lie on different days
+     * (created_at, updated_at) do not evict each other */
     struct {
         int64_t day;
         long offset;

@@ -53,7 +53,8 @@ struct command {
     double deadline;  /* monotonic time when :query_timeout expires (0 = none) */
     bool killed;      /* KILL QUERY was sent after the deadline */
     bool drain_async; /* took the guard over from a dead fiber that left an async query's result unread */
-    m2_op timeout_op; /* the operation the library's own timeout (read/write/connect_timeout) ended, if any */
+    m2_op timeout_op; /* the operation that read/write/connect_timeout ended, if any (in the library's wait, or
+                       * M2_OP_READ_RESULT for command_read_reply's) */
     unsigned int timeout_ms;
     bool in_body;        /* counted in cl->in_body */
     bool awaiting_reply; /* in command_read_reply's wait: a query was sent and its reply is unread */

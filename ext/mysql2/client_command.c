@@ -62,6 +62,12 @@ static int ready_mask(VALUE events)
     return ready;
 }
 
+/* The library's timeout for the wait it asked for; outside an operation (command_read_reply), read_timeout. */
+static unsigned int library_timeout_ms(const m2_conn *conn)
+{
+    return conn->op == M2_OP_NONE ? m2_conn_read_timeout_ms(conn) : m2_conn_timeout_ms(conn);
+}
+
 /*
  * The wait primitive: waits until the socket is ready as `status` asks, the library's own timeout passes
  * (M2_WAIT_TIMEOUT) or `deadline` (monotonic seconds, 0 = none) passes. Returns the ready mask for m2_conn_cont,
@@ -72,7 +78,7 @@ static int wait_socket(m2_conn *conn, VALUE io, int status, double deadline)
     double timeout = -1;
     bool by_deadline = false;
     if (status & M2_WAIT_TIMEOUT)
-        timeout = (conn->op == M2_OP_NONE ? m2_conn_read_timeout_ms(conn) : m2_conn_timeout_ms(conn)) / 1000.0;
+        timeout = library_timeout_ms(conn) / 1000.0;
     if (deadline > 0) {
         double left = deadline - m2r_now();
         if (left <= 0)
@@ -353,7 +359,7 @@ static int command_wait(command_t *cmd, int status)
         }
         if (ready == M2_WAIT_TIMEOUT) {
             cmd->timeout_op = c->op == M2_OP_NONE ? M2_OP_READ_RESULT : c->op;
-            cmd->timeout_ms = c->op == M2_OP_NONE ? m2_conn_read_timeout_ms(c) : m2_conn_timeout_ms(c);
+            cmd->timeout_ms = library_timeout_ms(c);
         }
         return ready;
     }
@@ -372,8 +378,12 @@ void command_read_reply(command_t *cmd)
     int ready = command_wait(cmd, M2_WAIT_READ | (m2_conn_read_timeout_ms(c) > 0 ? M2_WAIT_TIMEOUT : 0));
     cmd->awaiting_reply = false;
     int status = m2_conn_read_result_start(c);
-    if (status != 0 && ready == M2_WAIT_TIMEOUT)
-        status = m2_conn_cont(c, M2_WAIT_TIMEOUT); /* the read timeout passed during the wait above */
+    if (ready == M2_WAIT_TIMEOUT) {
+        if (status != 0)
+            status = m2_conn_cont(c, M2_WAIT_TIMEOUT); /* the read timeout passed during the wait above */
+        else
+            cmd->timeout_op = M2_OP_NONE; /* the reply came just after all: any error now is not a timeout */
+    }
     command_drive(cmd, status);
 }
 

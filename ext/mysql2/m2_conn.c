@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -486,7 +487,7 @@ unsigned int m2_conn_read_timeout_ms(const m2_conn *c)
     unsigned int seconds = 0;
     if (c->mysql && mysql_get_optionv(c->mysql, MYSQL_OPT_READ_TIMEOUT, &seconds) != 0)
         seconds = 0;
-    return seconds * 1000;
+    return seconds > UINT_MAX / 1000 ? UINT_MAX : seconds * 1000;
 }
 
 /* Makes the socket number point at /dev/null so that closing the handle cannot reach the peer (a forked child,

@@ -1,6 +1,7 @@
 /*
  * m2_parse.c: see m2_parse.h. A cursor walks the bytes; every step checks the remaining length.
  */
+#include <float.h>
 #include "m2_parse.h"
 
 typedef struct cursor {
@@ -129,6 +130,9 @@ bool m2_parse_double_fast(const char *s, size_t len, double *out)
     }
     if (c.p != c.end || exp10 < -22 || exp10 > 22)
         return false;
+#if !defined(FLT_EVAL_METHOD) || FLT_EVAL_METHOD != 0
+    return false; /* extended-precision arithmetic (x87) could round twice */
+#endif
     double v = (double)mant; /* exact: below 10^15 < 2^53 */
     v = exp10 < 0 ? v / pow10[-exp10] : v * pow10[exp10];
     *out = neg ? -v : v;
