@@ -90,20 +90,16 @@ static VALUE collect_result(command_t *cmd, const result_origin *origin)
         cmd->cl->has_affected_rows = true;
         return Qnil;
     }
-    if (origin->opts->stream) {
-        MYSQL_RES *res = m2_conn_use_result(c);
-        if (!res)
-            command_raise(cmd);
-        return result_new(cmd->self, c, res, origin);
-    }
-    command_drive(cmd, m2_conn_store_result_start(c));
-    MYSQL_RES *res = c->ret_res;
+    MYSQL_RES *res = m2_conn_use_result(c);
     if (!res)
         command_raise(cmd);
-    res->handle = NULL; /* a stored result never reads from the connection again */
-    cmd->cl->affected_rows = mysql_affected_rows(c->mysql);
+    VALUE result = result_new(cmd->self, c, res, origin);
+    if (origin->opts->stream)
+        return result;
+    result_fill(cmd, result, res); /* rows are cast while the server sends the rest */
+    cmd->cl->affected_rows = result_row_count(result);
     cmd->cl->has_affected_rows = true;
-    return result_new(cmd->self, c, res, origin);
+    return result;
 }
 
 /* collect_result for a result read later than its query (async_result, store_result): the options Hash the

@@ -1,12 +1,16 @@
 /*
- * result.c: Mysql2::Result over a buffered (mysql_store_result) or streaming (mysql_use_result) result set.
+ * result.c: Mysql2::Result over a buffered or a streaming (mysql_use_result) result set.
  *
- * A buffered MYSQL_RES is owned by its Result and detached from the connection (freeing it never does I/O). A
- * streaming MYSQL_RES is owned by the connection (m2_conn.stream); the Result only names it by stream id, fetches
- * its rows through the command chokepoint, and finds it gone once another command drained it. Column metadata is
- * copied at creation (columns.h), so fields, field_types, tables and dbs outlive the rows.
+ * A buffered result reads every row inside its query command (result_fill): each row is copied into the
+ * Result's raw_rows and, when rows are cached, its cells are cast at once with the query's options (`eager`),
+ * so that casting overlaps with the server sending the rest. `each` then assembles the rows from those cells
+ * (casting again only the columns whose decoder its options change) or from the raw rows. A streaming MYSQL_RES
+ * is owned by the connection (m2_conn.stream); the Result only names it by stream id, fetches its rows through
+ * the command chokepoint, and finds it gone once another command drained it. Column metadata is copied at
+ * creation (columns.h), so fields, field_types, tables and dbs outlive the rows.
  */
 #include "result.h"
+#include "raw_rows.h"
 #include "statement.h"
 
 VALUE cMysql2Result;
@@ -16,9 +20,10 @@ static VALUE sym_no_good_index_used, sym_no_index_used, sym_query_was_slow;
 typedef struct result {
     VALUE client;   /* the Client: the guard and the wait live there */
     m2_conn *conn;  /* one reference, dropped by the GC free */
-    MYSQL_RES *res; /* see the file comment; NULL once freed or exhausted */
+    MYSQL_RES *res; /* a stream (see the file comment); NULL once freed or exhausted */
+    raw_rows *raw;  /* buffered: every row as text, NULL once freed or all cached */
     bool streaming, stream_done;
-    bool cached_all; /* every row is in `rows`: a replay needs no MYSQL_RES */
+    bool cached_all; /* every row is in `rows`: a replay needs no raw rows */
     uint64_t stream_id;
     unsigned int nfields;
     column *cols;            /* nfields columns, one xmalloc block */
@@ -28,11 +33,14 @@ typedef struct result {
     double query_time;       /* seconds; negative: unknown (nil) */
     unsigned int server_status;
     uint64_t streamed; /* rows yielded from a stream so far */
-    uint64_t cursor;   /* buffered: the index of the row mysql_fetch_row returns next */
-    VALUE fields;      /* Array of names (frozen Strings, or Symbols), Qnil until first needed */
-    VALUE rows;        /* cached rows (Array), or Qnil */
-    VALUE memo;        /* Array of lazily built field_types, tables, dbs, server_flags */
-    VALUE statement;   /* the Statement whose execute number `execution` these rows are, or Qnil */
+    VALUE eager;       /* buffered: cells of the first eager_rows rows (row-major), cast at read time, or Qnil */
+    uint64_t eager_rows;
+    unsigned char *eager_decoders; /* the decoders `eager` was cast with (the query's options) */
+    rb_encoding *eager_internal;   /* and Encoding.default_internal then */
+    VALUE fields;                  /* Array of names (frozen Strings, or Symbols), Qnil until first needed */
+    VALUE rows;                    /* cached rows (Array), or Qnil */
+    VALUE memo;                    /* Array of lazily built field_types, tables, dbs, server_flags */
+    VALUE statement;               /* the Statement whose execute number `execution` these rows are, or Qnil */
     uint64_t execution;
 } result_t;
 
@@ -44,6 +52,7 @@ static void result_mark(void *ptr)
     rb_gc_mark_movable(r->client);
     rb_gc_mark_movable(r->fields);
     rb_gc_mark_movable(r->rows);
+    rb_gc_mark_movable(r->eager);
     rb_gc_mark_movable(r->memo);
     rb_gc_mark_movable(r->statement);
 }
@@ -54,6 +63,7 @@ static void result_compact(void *ptr)
     r->client = rb_gc_location(r->client);
     r->fields = rb_gc_location(r->fields);
     r->rows = rb_gc_location(r->rows);
+    r->eager = rb_gc_location(r->eager);
     r->memo = rb_gc_location(r->memo);
     r->statement = rb_gc_location(r->statement);
 }
@@ -63,19 +73,19 @@ static void result_compact(void *ptr)
 static void result_free(void *ptr)
 {
     result_t *r = ptr;
-    if (r->res && !r->streaming)
-        mysql_free_result(r->res);
+    raw_rows_free(r->raw);
     if (r->conn)
         m2_conn_release(r->conn);
     xfree(r->cols);
     xfree(r->decoders);
+    xfree(r->eager_decoders);
     xfree(r);
 }
 
 static size_t result_memsize(const void *ptr)
 {
     const result_t *r = ptr;
-    return sizeof(*r) + r->nfields * (sizeof(column) + 1);
+    return sizeof(*r) + r->nfields * (sizeof(column) + 2) + (r->raw ? raw_rows_memsize(r->raw) : 0);
 }
 
 static const rb_data_type_t result_type = {
@@ -128,7 +138,7 @@ static VALUE result_alloc(VALUE client, m2_conn *conn, column *cols, unsigned in
     r->nfields = n;
     r->decoders = ALLOC_N(unsigned char, n ? n : 1);
     RB_OBJ_WRITE(self, &r->client, client);
-    r->fields = r->rows = r->memo = r->statement = Qnil;
+    r->fields = r->rows = r->memo = r->statement = r->eager = Qnil;
     r->streaming = origin->opts->stream;
     r->encoding = client_get(client)->encoding;
     r->opts = *origin->opts;
@@ -146,8 +156,12 @@ VALUE result_new(VALUE client, m2_conn *conn, MYSQL_RES *res, const result_origi
     rb_encoding *enc = client_get(client)->encoding;
     VALUE self = result_alloc(client, conn, columns_new(mysql_fetch_fields(res), n, enc), n, origin);
     result_t *r = result_get(self);
-    r->stream_id = conn->stream_id;
-    r->res = res;
+    if (r->streaming) {
+        r->stream_id = conn->stream_id;
+        r->res = res;
+    } else if (!(r->raw = raw_rows_new(n))) {
+        rb_memerror();
+    }
     return self;
 }
 
@@ -172,7 +186,9 @@ typedef struct each_state {
     row_shape shape;
 } each_state;
 
-static void each_begin(each_state *e, int argc, VALUE *argv)
+/* The options, decoders and cast context of an each (or of result_fill's early casting); leaves `fields` alone,
+ * whose kind (Strings or Symbols) the first fields or each call decides. */
+static void each_prepare(each_state *e, int argc, VALUE *argv)
 {
     result_t *r = e->r;
     e->opts = r->opts;
@@ -184,12 +200,18 @@ static void each_begin(each_state *e, int argc, VALUE *argv)
         e->opts.force_encoding = r->opts.force_encoding;
         e->opts.stream = r->opts.stream;
     }
-    ensure_fields(e->self, r, e->opts.symbolize_keys);
     if (NIL_P(r->statement))
         row_text_decoders(r->cols, r->nfields, &e->opts, r->decoders);
     else
         statement_decoders(r->statement, r->cols, &e->opts, r->decoders);
     cast_ctx_init(&e->cast, &e->opts);
+}
+
+static void each_begin(each_state *e, int argc, VALUE *argv)
+{
+    result_t *r = e->r;
+    each_prepare(e, argc, argv);
+    ensure_fields(e->self, r, e->opts.symbolize_keys);
     e->shape = (row_shape){.cols = r->cols, .decoders = r->decoders, .n = r->nfields, .as_array = e->opts.as_array};
 }
 
@@ -229,9 +251,11 @@ static VALUE statement_row(command_t *cmd, each_state *e)
 
 static void free_buffered(result_t *r)
 {
-    if (r->res && !r->streaming)
-        mysql_free_result(r->res);
-    r->res = NULL;
+    raw_rows_free(r->raw);
+    r->raw = NULL;
+    r->res = NULL; /* a stream is forgotten: the connection drains it at its next command */
+    r->eager = Qnil;
+    r->eager_rows = 0;
 }
 
 /* Called after each row built from a buffered result: now and then, let other threads run (contract §6). */
@@ -241,63 +265,81 @@ static void maybe_yield(const each_state *e, uint64_t built)
         rb_thread_schedule();
 }
 
-/* cache_rows: false: every each rebuilds the rows from the start; `free` inside the block ends the loop. */
+/* Whether this each can use the cells cast at read time: the same time zones and default_internal (the
+ * decoders may differ: those columns are cast again). */
+static bool eager_usable(const each_state *e)
+{
+    const result_t *r = e->r;
+    return !NIL_P(r->eager) && e->opts.database_utc == r->opts.database_utc &&
+           e->opts.application_tz == r->opts.application_tz && e->cast.internal == r->eager_internal;
+}
+
+/* Row `i` of a buffered result, from the cells cast at read time when this each can use them, else from the text.
+ */
+static VALUE buffered_row(each_state *e, uint64_t i, bool use_eager)
+{
+    result_t *r = e->r;
+    const unsigned long *lengths;
+    MYSQL_ROW row = raw_rows_get(r->raw, i, &lengths);
+    if (!use_eager || i >= r->eager_rows)
+        return each_build(e, row, lengths);
+    unsigned int n = r->nfields;
+    VALUE tmp, keys = each_keys(e);
+    VALUE *cells = ALLOCV_N(VALUE, tmp, n);
+    memcpy(cells, RARRAY_CONST_PTR(r->eager) + i * n, n * sizeof(VALUE)); /* before anything allocates */
+    for (unsigned int j = 0; j < n; j++) {
+        if (r->decoders[j] != r->eager_decoders[j])
+            cells[j] = row[j] ? row_text_cell(&e->cast, &r->cols[j], r->decoders[j], row[j], (long)lengths[j]) : Qnil;
+    }
+    VALUE out = row_assemble(&e->shape, cells);
+    ALLOCV_END(tmp);
+    RB_GC_GUARD(keys);
+    return out;
+}
+
+/* cache_rows: false: every each rebuilds the rows from the start, with new cells every time (never the early
+ * ones, which would then be shared between iterations); `free` inside the block ends the loop. */
 static VALUE each_uncached(each_state *e)
 {
     result_t *r = e->r;
-    uint64_t built = 0;
     bool block = rb_block_given_p();
-    if (!r->res)
+    if (!r->raw)
         m2r_raise(cMysql2Error, "Result set has already been freed");
-    mysql_data_seek(r->res, 0);
-    r->cursor = 0;
-    for (MYSQL_ROW row; r->res && (row = mysql_fetch_row(r->res));) {
-        r->cursor++;
-        VALUE out = each_build(e, row, mysql_fetch_lengths(r->res));
-        maybe_yield(e, ++built);
+    for (uint64_t i = 0; r->raw && i < raw_rows_count(r->raw); i++) {
+        VALUE out = buffered_row(e, i, false);
+        maybe_yield(e, i + 1);
         if (block)
             rb_yield(out);
     }
     return rb_ary_new();
 }
 
-/* Moves the cursor to the first row not cached yet. They differ when building a row raised (an invalid date):
- * the row was read but not kept, and the next each must read it again rather than skip it. */
-static void resume_after_cache(result_t *r)
-{
-    uint64_t cached = (uint64_t)RARRAY_LEN(r->rows);
-    if (r->res && r->cursor != cached) {
-        mysql_data_seek(r->res, cached);
-        r->cursor = cached;
-    }
-}
-
-/* Replays the rows built so far, then builds (and keeps) the rest; the rows are freed once all are built. Like
- * mysql2, a replay of a complete cache yields even without a block (LocalJumpError). */
+/* Replays the rows built so far, then builds (and keeps) the rest; the text and the early cells are freed once
+ * all are built. Like mysql2, a replay of a complete cache yields even without a block (LocalJumpError). A row
+ * whose building raised (an invalid date) is not kept, so the next each builds it again rather than skip it. */
 static VALUE each_cached(each_state *e)
 {
     result_t *r = e->r;
     uint64_t built = 0;
     bool block = rb_block_given_p();
     if (NIL_P(r->rows))
-        RB_OBJ_WRITE(e->self, &r->rows, rb_ary_new_capa(r->res ? (long)mysql_num_rows(r->res) : 0));
-    if (!r->res) {
+        RB_OBJ_WRITE(e->self, &r->rows, rb_ary_new_capa(r->raw ? (long)raw_rows_count(r->raw) : 0));
+    if (!r->raw) {
         for (long i = 0; i < RARRAY_LEN(r->rows); i++)
             rb_yield(RARRAY_AREF(r->rows, i));
         return r->rows;
     }
     for (long i = 0; i < RARRAY_LEN(r->rows) && block; i++)
         rb_yield(RARRAY_AREF(r->rows, i));
-    resume_after_cache(r);
-    while (r->res) {
-        MYSQL_ROW row = mysql_fetch_row(r->res);
-        r->cursor++;
-        if (!row) {
+    bool use_eager = eager_usable(e);
+    while (r->raw) {
+        uint64_t i = (uint64_t)RARRAY_LEN(r->rows);
+        if (i >= raw_rows_count(r->raw)) {
             r->cached_all = true;
             free_buffered(r);
             break;
         }
-        VALUE out = each_build(e, row, mysql_fetch_lengths(r->res));
+        VALUE out = buffered_row(e, i, use_eager);
         rb_ary_push(r->rows, out);
         maybe_yield(e, ++built);
         if (block)
@@ -310,9 +352,90 @@ static VALUE each_buffered(each_state *e)
 {
     if (!e->opts.cache_rows && NIL_P(e->r->rows))
         return each_uncached(e);
-    if (!e->r->res && !e->r->cached_all) /* freed before all rows were cached, even if some were */
+    if (!e->r->raw && !e->r->cached_all) /* freed before all rows were cached, even if some were */
         m2r_raise(cMysql2Error, "Result set has already been freed");
     return each_cached(e);
+}
+
+/* ---- reading a buffered result --------------------------------------------------------------------------- */
+
+typedef struct fill_state {
+    each_state e;
+    MYSQL_ROW row;
+    const unsigned long *lengths;
+    VALUE *cells;
+} fill_state;
+
+/* Casts the cells of the row just read and appends them to r->eager (under rb_protect). */
+static VALUE eager_cast(VALUE arg)
+{
+    fill_state *f = (fill_state *)arg;
+    result_t *r = f->e.r;
+    for (unsigned int j = 0; j < r->nfields; j++)
+        f->cells[j] = f->row[j]
+                          ? row_text_cell(&f->e.cast, &r->cols[j], r->eager_decoders[j], f->row[j], (long)f->lengths[j])
+                          : Qnil;
+    rb_ary_cat(r->eager, f->cells, r->nfields);
+    return Qnil;
+}
+
+/* Casts the row just read under rb_protect. A cast that raised (an invalid date) stops the early casting, and
+ * returns false: each will build that row again from its text and raise there, where mysql2 raises. Anything
+ * else (an interrupt, no memory) goes on up. */
+static bool eager_row(fill_state *f)
+{
+    int state = 0;
+    rb_protect(eager_cast, (VALUE)f, &state);
+    if (!state)
+        return true;
+    VALUE err = rb_errinfo();
+    if (!rb_obj_is_kind_of(err, cMysql2Error) && !rb_obj_is_kind_of(err, rb_eArgError))
+        rb_jump_tag(state);
+    rb_set_errinfo(Qnil);
+    return false;
+}
+
+void result_fill(command_t *cmd, VALUE self, MYSQL_RES *res)
+{
+    fill_state f = {.e = {.self = self, .r = result_get(self)}};
+    result_t *r = f.e.r;
+    m2_conn *c = cmd->conn;
+    VALUE tmp = 0;
+    bool casting = r->opts.cache_rows;
+    if (casting) { /* cast now what each will most likely use: the query's options */
+        each_prepare(&f.e, 0, NULL);
+        r->eager_decoders = ALLOC_N(unsigned char, r->nfields);
+        memcpy(r->eager_decoders, r->decoders, r->nfields);
+        r->eager_internal = f.e.cast.internal;
+        RB_OBJ_WRITE(self, &r->eager, rb_ary_new());
+        f.cells = ALLOCV_N(VALUE, tmp, r->nfields);
+    }
+    for (uint64_t n = 1;; n++) {
+        command_drive(cmd, m2_conn_fetch_row_start(c, res));
+        if (!(f.row = c->ret_row))
+            break;
+        f.lengths = mysql_fetch_lengths(res);
+        if (!raw_rows_append(r->raw, f.row, f.lengths))
+            rb_memerror(); /* the rest of the rows are drained by the next command, as for a stream */
+        if (casting && !eager_row(&f))
+            casting = false;
+        if (casting)
+            r->eager_rows = n;
+        maybe_yield(&f.e, n);
+    }
+    if (tmp)
+        ALLOCV_END(tmp);
+    r->server_status = c->mysql->server_status; /* the final status (query_was_slow) comes with the last row */
+    m2_conn_drop_stream(c);
+    if (m2_conn_errno(c))
+        command_raise(cmd);
+    RB_GC_GUARD(f.e.cast.scratch);
+}
+
+uint64_t result_row_count(VALUE self)
+{
+    const result_t *r = result_get(self);
+    return r->raw ? raw_rows_count(r->raw) : 0;
 }
 
 /* ---- streaming ------------------------------------------------------------------------------------------- */
@@ -544,8 +667,8 @@ static VALUE result_count(VALUE self)
     result_t *r = result_get(self);
     if (r->streaming)
         return ULL2NUM(r->streamed);
-    if (r->res)
-        return ULL2NUM(mysql_num_rows(r->res));
+    if (r->raw)
+        return ULL2NUM(raw_rows_count(r->raw));
     return LONG2NUM(NIL_P(r->rows) ? 0 : RARRAY_LEN(r->rows));
 }
 

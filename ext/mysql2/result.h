@@ -14,8 +14,15 @@ typedef struct result_origin {
     double query_time;         /* seconds from sending the query to its first response; negative: unknown */
 } result_origin;
 
-/* Takes ownership of a buffered `res`, or names the connection's stream; copies the column metadata. */
+/* A Result over `res` (from m2_conn_use_result): names the connection's stream when origin->opts->stream, else
+ * is an empty buffered result for result_fill. Copies the column metadata. */
 VALUE result_new(VALUE client, m2_conn *conn, MYSQL_RES *res, const result_origin *origin);
+/* Inside the query command: reads every row of `res` into the buffered `result` (copying the text, and casting the
+ * cells with the query's options when rows are cached), then lets go of the connection's stream. Raises the
+ * connection's error if the read failed. */
+void result_fill(command_t *cmd, VALUE result, MYSQL_RES *res);
+/* The rows a buffered result read (before any each frees them). */
+uint64_t result_row_count(VALUE result);
 
 /* The rows of a statement's execute number `execution`; takes ownership of `cols` (columns_new). Streaming
  * (origin->opts->stream): rows are fetched from the statement's cursor by each. Otherwise the caller, inside its

@@ -1,0 +1,28 @@
+/*
+ * raw_rows: the text-protocol rows of a buffered result, copied out of the library as they arrive
+ * (mysql_use_result + mysql_fetch_row), so that rows can be cast while the server is still sending the rest and
+ * built again later with other options. Pure C, no Ruby types; the memory is malloc'd and owned by the raw_rows.
+ */
+#ifndef MYSQL2_RAW_ROWS_H
+#define MYSQL2_RAW_ROWS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <mysql.h>
+
+typedef struct raw_rows raw_rows;
+
+/* An empty store for rows of `nfields` cells; NULL when out of memory. */
+raw_rows *raw_rows_new(unsigned int nfields);
+/* Copies one row (NULL cells stay NULL). False when out of memory (the store is unchanged). */
+bool raw_rows_append(raw_rows *rr, MYSQL_ROW row, const unsigned long *lengths);
+uint64_t raw_rows_count(const raw_rows *rr);
+/* Row `i` (< count): its cells, NUL-terminated like the library's, and their lengths in *lengths. Valid until
+ * raw_rows_free. */
+MYSQL_ROW raw_rows_get(const raw_rows *rr, uint64_t i, const unsigned long **lengths);
+/* Bytes held. */
+size_t raw_rows_memsize(const raw_rows *rr);
+void raw_rows_free(raw_rows *rr);
+
+#endif

@@ -1,0 +1,75 @@
+# frozen_string_literal: true
+
+require "spec_helper"
+
+# A buffered result casts its cells while the rows arrive, with the query's options (doc/adr/0004). Whatever
+# `each` is then given must win, exactly as if nothing had been cast before: these compare each(options) on a
+# result that cast early with the same options given to the query itself.
+RSpec.describe Mysql2::Result, "cells cast while the rows arrive" do
+  let(:client) { new_client }
+
+  around { |example| with_tz("Asia/Kathmandu") { example.run } } # local time differs from UTC
+
+  let(:sql) { "SELECT * FROM early ORDER BY id" }
+
+  before do
+    client.query("CREATE TEMPORARY TABLE early (id INT, even TINYINT(1), d DECIMAL(4,1), f DOUBLE, ts DATETIME, " \
+                 "dt DATE, s VARCHAR(20), n INT) CHARACTER SET utf8mb4")
+    client.query("INSERT INTO early SELECT seq, seq % 2 = 0, seq % 3, seq / 4, " \
+                 "TIMESTAMP '2020-07-01 12:00:00' + INTERVAL seq DAY, DATE '2020-01-01' + INTERVAL seq DAY, " \
+                 "CONCAT('t\u00e9xt ', seq), IF(seq % 5 = 0, NULL, seq) FROM seq_1_to_300")
+  end
+
+  def rows_of(result, **options)
+    out = []
+    result.each(**options) { |row| out << row }
+    out
+  end
+
+  [{ symbolize_keys: true }, { as: :array }, { cast: false }, { cast_booleans: true },
+   { database_timezone: :utc }, { application_timezone: :utc }, { database_timezone: :utc, as: :array }]
+    .each do |options|
+    it "gives each(#{options}) the rows a query with those options gives" do
+      expect(rows_of(client.query(sql), **options)).to eq(rows_of(client.query(sql, **options)))
+    end
+  end
+
+  it "keys the rows by the field names as renamed in place before each (Sequel)" do
+    result = client.query(sql)
+    result.fields.map! { |name| :"x_#{name}" }
+    rows = rows_of(result, cast_booleans: true)
+    expect(rows.first.keys).to eq(%i[x_id x_even x_d x_f x_ts x_dt x_s x_n])
+    expect(rows.map(&:values)).to eq(rows_of(client.query(sql, cast_booleans: true)).map(&:values))
+  end
+
+  it "encodes Strings in the Encoding.default_internal of each, not of the query" do
+    result = client.query(sql)
+    strings = with_default_internal(Encoding::UTF_16LE) { rows_of(result, as: :array).map { |row| row[6] } }
+    expect(strings.map(&:encoding).uniq).to eq([Encoding::UTF_16LE])
+    expect(strings.first.encode(Encoding::UTF_8)).to eq("t\u00e9xt 1")
+  end
+
+  it "raises an invalid date in each, at its row, every time, after yielding the rows before it" do
+    client.query("SET SESSION sql_mode = ''")
+    bad = "SELECT seq AS id, IF(seq = 150, '2020-00-10', DATE '2020-01-01' + INTERVAL seq DAY) AS dt " \
+          "FROM seq_1_to_200"
+    result = client.query("SELECT id, CAST(dt AS DATE) AS dt FROM (#{bad}) AS t")
+    2.times do
+      seen = []
+      expect { result.each { |row| seen << row["id"] } }.to raise_error(Mysql2::Error, /Invalid date/)
+      expect(seen).to eq((1..149).to_a)
+    end
+    rows = rows_of(result, cast: false) # the 149 cached rows, then the rest built with these options
+    expect(rows.size).to eq(200)
+    expect(rows[148]["dt"]).to eq(Date.new(2020, 5, 29))
+    expect(rows[149]["dt"]).to eq("2020-00-10")
+  end
+
+  it "counts and frees a result whose rows were cast but never iterated" do
+    result = client.query(sql)
+    expect(result.count).to eq(300)
+    result.free
+    expect { result.each { |_row| nil } }.to raise_error(Mysql2::Error, /already been freed/)
+    expect(client.query("SELECT 1 AS one").first).to eq("one" => 1)
+  end
+end
