@@ -93,6 +93,7 @@ static VALUE collect_result(command_t *cmd, const result_origin *origin)
     MYSQL_RES *res = m2_conn_use_result(c);
     if (!res)
         command_raise(cmd);
+    cmd->unfinished = !origin->opts->stream; /* until result_fill has read every row */
     VALUE result = result_new(cmd->self, c, res, origin);
     if (origin->opts->stream)
         return result;
@@ -110,7 +111,7 @@ static VALUE collect_result_with(command_t *cmd, VALUE options, double query_tim
         options = rb_hash_new();
     query_options opts;
     query_options_parse(options, OPTS_QUERY, &opts);
-    result_origin origin = {.options = options, .opts = &opts, .query_time = query_time};
+    result_origin origin = {.options = options, .opts = &opts, .query_time = query_time, .lazy = true};
     return collect_result(cmd, &origin);
 }
 

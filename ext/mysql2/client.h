@@ -56,8 +56,9 @@ struct command {
     m2_op timeout_op; /* the operation that read/write/connect_timeout ended, if any (in the library's wait, or
                        * M2_OP_READ_RESULT for command_read_reply's) */
     unsigned int timeout_ms;
-    bool in_body;        /* counted in cl->in_body */
-    bool awaiting_reply; /* in command_read_reply's wait: a query was sent and its reply is unread */
+    bool in_body;    /* counted in cl->in_body */
+    bool unfinished; /* the exchange is half done outside a library operation: a reply or rows are unread
+                      * (command_read_reply's wait, result_fill); an exception now tears the session down */
 };
 
 /*

@@ -311,7 +311,7 @@ static VALUE command_end(VALUE arg)
         cmd->cl->in_body--;
     if (c->cancelled)
         command_abandon(cmd, M2_STATE_CLOSED); /* close() came from another fiber during the command */
-    else if (c->op != M2_OP_NONE || cmd->awaiting_reply)
+    else if (c->op != M2_OP_NONE || cmd->unfinished)
         command_abandon(cmd, M2_STATE_LOST); /* unwound out of a wait: the exchange is half done */
     if (!cmd->keep_guard || c->state != M2_STATE_READY)
         client_guard_release(cmd->cl);
@@ -374,9 +374,9 @@ void command_drive(command_t *cmd, int status)
 void command_read_reply(command_t *cmd)
 {
     m2_conn *c = cmd->conn;
-    cmd->awaiting_reply = true;
+    cmd->unfinished = true;
     int ready = command_wait(cmd, M2_WAIT_READ | (m2_conn_read_timeout_ms(c) > 0 ? M2_WAIT_TIMEOUT : 0));
-    cmd->awaiting_reply = false;
+    cmd->unfinished = false;
     int status = m2_conn_read_result_start(c);
     if (ready == M2_WAIT_TIMEOUT) {
         if (status != 0)

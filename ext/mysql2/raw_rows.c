@@ -1,7 +1,7 @@
 /*
  * raw_rows.c: see raw_rows.h. Rows are packed into chunks that start small and double up to CHUNK_BYTES (a
  * one-row result costs little), or fit one bigger row; a row is one record:
- * lengths[n], cells[n] (pointers into the bytes that follow), then the bytes of each non-NULL cell and a NUL.
+ * cells[n] (pointers into the bytes that follow), lengths[n], then the bytes of each non-NULL cell and a NUL.
  * An index of record addresses, grown by doubling, gives row i in constant time.
  */
 #include "raw_rows.h"
@@ -87,8 +87,8 @@ bool raw_rows_append(raw_rows *rr, MYSQL_ROW row, const unsigned long *lengths)
     char *rec = reserve(rr, aligned(size));
     if (!rec)
         return false;
-    unsigned long *lens = (unsigned long *)rec;
-    char **cells = (char **)(rec + n * sizeof(unsigned long));
+    char **cells = (char **)rec;
+    unsigned long *lens = (unsigned long *)(rec + n * sizeof(char *));
     char *bytes = rec + head;
     for (unsigned int i = 0; i < n; i++) {
         lens[i] = row[i] ? lengths[i] : 0;
@@ -111,8 +111,8 @@ uint64_t raw_rows_count(const raw_rows *rr)
 MYSQL_ROW raw_rows_get(const raw_rows *rr, uint64_t i, const unsigned long **lengths)
 {
     char *rec = rr->index[i];
-    *lengths = (const unsigned long *)rec;
-    return (MYSQL_ROW)(rec + rr->nfields * sizeof(unsigned long));
+    *lengths = (const unsigned long *)(rec + rr->nfields * sizeof(char *));
+    return (MYSQL_ROW)rec;
 }
 
 size_t raw_rows_memsize(const raw_rows *rr)

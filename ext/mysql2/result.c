@@ -11,6 +11,7 @@
  */
 #include "result.h"
 #include "raw_rows.h"
+#include <ruby/util.h>
 #include "statement.h"
 
 VALUE cMysql2Result;
@@ -37,6 +38,8 @@ typedef struct result {
     uint64_t eager_rows;
     unsigned char *eager_decoders; /* the decoders `eager` was cast with (the query's options) */
     rb_encoding *eager_internal;   /* and Encoding.default_internal then */
+    char *eager_tz;                /* and ENV["TZ"] then (xmalloc'd; NULL: unset) */
+    bool lazy;                     /* origin->lazy: nothing is cast while reading */
     VALUE fields;                  /* Array of names (frozen Strings, or Symbols), Qnil until first needed */
     VALUE rows;                    /* cached rows (Array), or Qnil */
     VALUE memo;                    /* Array of lazily built field_types, tables, dbs, server_flags */
@@ -79,6 +82,7 @@ static void result_free(void *ptr)
     xfree(r->cols);
     xfree(r->decoders);
     xfree(r->eager_decoders);
+    xfree(r->eager_tz);
     xfree(r);
 }
 
@@ -143,6 +147,7 @@ static VALUE result_alloc(VALUE client, m2_conn *conn, column *cols, unsigned in
     r->encoding = client_get(client)->encoding;
     r->opts = *origin->opts;
     r->query_time = origin->query_time;
+    r->lazy = origin->lazy;
     r->server_status = conn->mysql->server_status;
     r->conn = conn;
     m2_conn_retain(conn);
@@ -249,13 +254,21 @@ static VALUE statement_row(command_t *cmd, each_state *e)
 
 /* ---- buffered -------------------------------------------------------------------------------------------- */
 
+/* Lets go of the early cells now (their buffer is megabytes for a big result), not at the next GC. */
+static void drop_eager(result_t *r)
+{
+    if (!NIL_P(r->eager))
+        rb_ary_clear(r->eager);
+    r->eager = Qnil;
+    r->eager_rows = 0;
+}
+
 static void free_buffered(result_t *r)
 {
     raw_rows_free(r->raw);
     r->raw = NULL;
     r->res = NULL; /* a stream is forgotten: the connection drains it at its next command */
-    r->eager = Qnil;
-    r->eager_rows = 0;
+    drop_eager(r);
 }
 
 /* Called after each row built from a buffered result: now and then, let other threads run (contract §6). */
@@ -265,13 +278,16 @@ static void maybe_yield(const each_state *e, uint64_t built)
         rb_thread_schedule();
 }
 
-/* Whether this each can use the cells cast at read time: the same time zones and default_internal (the
- * decoders may differ: those columns are cast again). */
+/* Whether this each can use the cells cast at read time: the same time zone options, process time zone
+ * (ENV["TZ"]) and default_internal (the decoders may differ: those columns are cast again). */
 static bool eager_usable(const each_state *e)
 {
     const result_t *r = e->r;
-    return !NIL_P(r->eager) && e->opts.database_utc == r->opts.database_utc &&
-           e->opts.application_tz == r->opts.application_tz && e->cast.internal == r->eager_internal;
+    if (NIL_P(r->eager) || e->opts.database_utc != r->opts.database_utc ||
+        e->opts.application_tz != r->opts.application_tz || e->cast.internal != r->eager_internal)
+        return false;
+    const char *tz = getenv("TZ");
+    return tz && r->eager_tz ? strcmp(tz, r->eager_tz) == 0 : tz == r->eager_tz;
 }
 
 /* Row `i` of a buffered result, from the cells cast at read time when this each can use them, else from the text.
@@ -305,6 +321,7 @@ static VALUE each_uncached(each_state *e)
     bool block = rb_block_given_p();
     if (!r->raw)
         m2r_raise(cMysql2Error, "Result set has already been freed");
+    drop_eager(r); /* not cached: never used */
     for (uint64_t i = 0; r->raw && i < raw_rows_count(r->raw); i++) {
         VALUE out = buffered_row(e, i, false);
         maybe_yield(e, i + 1);
@@ -366,33 +383,22 @@ typedef struct fill_state {
     VALUE *cells;
 } fill_state;
 
-/* Casts the cells of the row just read and appends them to r->eager (under rb_protect). */
-static VALUE eager_cast(VALUE arg)
+/* Casts the cells of the row just read and appends them to r->eager. Returns false, casting nothing, when a cell
+ * could raise (an invalid date): that stops the early casting, and each builds the row from its text and raises
+ * there, where mysql2 raises. Whatever else raises (an interrupt, no memory) goes on up. */
+static bool eager_row(fill_state *f)
 {
-    fill_state *f = (fill_state *)arg;
     result_t *r = f->e.r;
+    for (unsigned int j = 0; j < r->nfields; j++) {
+        if (f->row[j] && !row_text_cell_castable(r->eager_decoders[j], f->row[j], (long)f->lengths[j]))
+            return false;
+    }
     for (unsigned int j = 0; j < r->nfields; j++)
         f->cells[j] = f->row[j]
                           ? row_text_cell(&f->e.cast, &r->cols[j], r->eager_decoders[j], f->row[j], (long)f->lengths[j])
                           : Qnil;
     rb_ary_cat(r->eager, f->cells, r->nfields);
-    return Qnil;
-}
-
-/* Casts the row just read under rb_protect. A cast that raised (an invalid date) stops the early casting, and
- * returns false: each will build that row again from its text and raise there, where mysql2 raises. Anything
- * else (an interrupt, no memory) goes on up. */
-static bool eager_row(fill_state *f)
-{
-    int state = 0;
-    rb_protect(eager_cast, (VALUE)f, &state);
-    if (!state)
-        return true;
-    VALUE err = rb_errinfo();
-    if (!rb_obj_is_kind_of(err, cMysql2Error) && !rb_obj_is_kind_of(err, rb_eArgError))
-        rb_jump_tag(state);
-    rb_set_errinfo(Qnil);
-    return false;
+    return true;
 }
 
 void result_fill(command_t *cmd, VALUE self, MYSQL_RES *res)
@@ -401,12 +407,14 @@ void result_fill(command_t *cmd, VALUE self, MYSQL_RES *res)
     result_t *r = f.e.r;
     m2_conn *c = cmd->conn;
     VALUE tmp = 0;
-    bool casting = r->opts.cache_rows;
+    bool casting = r->opts.cache_rows && !r->lazy;
     if (casting) { /* cast now what each will most likely use: the query's options */
         each_prepare(&f.e, 0, NULL);
         r->eager_decoders = ALLOC_N(unsigned char, r->nfields);
         memcpy(r->eager_decoders, r->decoders, r->nfields);
         r->eager_internal = f.e.cast.internal;
+        const char *tz = getenv("TZ");
+        r->eager_tz = tz ? ruby_strdup(tz) : NULL;
         RB_OBJ_WRITE(self, &r->eager, rb_ary_new());
         f.cells = ALLOCV_N(VALUE, tmp, r->nfields);
     }
@@ -416,7 +424,7 @@ void result_fill(command_t *cmd, VALUE self, MYSQL_RES *res)
             break;
         f.lengths = mysql_fetch_lengths(res);
         if (!raw_rows_append(r->raw, f.row, f.lengths))
-            rb_memerror(); /* the rest of the rows are drained by the next command, as for a stream */
+            rb_memerror(); /* cmd->unfinished: the session is torn down */
         if (casting && !eager_row(&f))
             casting = false;
         if (casting)
@@ -427,6 +435,7 @@ void result_fill(command_t *cmd, VALUE self, MYSQL_RES *res)
         ALLOCV_END(tmp);
     r->server_status = c->mysql->server_status; /* the final status (query_was_slow) comes with the last row */
     m2_conn_drop_stream(c);
+    cmd->unfinished = false;
     if (m2_conn_errno(c))
         command_raise(cmd);
     RB_GC_GUARD(f.e.cast.scratch);

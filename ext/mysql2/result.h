@@ -12,14 +12,16 @@ typedef struct result_origin {
     VALUE options;             /* the merged query-options Hash: the Result's @query_options */
     const query_options *opts; /* the same, parsed (opts->stream: `res` is the connection's stream) */
     double query_time;         /* seconds from sending the query to its first response; negative: unknown */
+    bool lazy; /* cast nothing while reading (store_result, async_result: abandon_results! frees them unread) */
 } result_origin;
 
 /* A Result over `res` (from m2_conn_use_result): names the connection's stream when origin->opts->stream, else
  * is an empty buffered result for result_fill. Copies the column metadata. */
 VALUE result_new(VALUE client, m2_conn *conn, MYSQL_RES *res, const result_origin *origin);
-/* Inside the query command: reads every row of `res` into the buffered `result` (copying the text, and casting the
- * cells with the query's options when rows are cached), then lets go of the connection's stream. Raises the
- * connection's error if the read failed. */
+/* Inside the query command, with cmd->unfinished set: reads every row of `res` into the buffered `result` (copying
+ * the text, and casting the cells with the query's options when rows are cached and the origin was not lazy),
+ * then lets go of the connection's stream and clears cmd->unfinished. Raises the connection's error if the read
+ * failed; any exception leaves cmd->unfinished set, so the session is torn down. */
 void result_fill(command_t *cmd, VALUE result, MYSQL_RES *res);
 /* The rows a buffered result read (before any each frees them). */
 uint64_t result_row_count(VALUE result);

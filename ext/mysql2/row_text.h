@@ -39,6 +39,11 @@ typedef struct row_shape {
 /* One cell of text `p` (len bytes, not NULL) through `decoder`. */
 VALUE row_text_cell(cast_ctx *x, const column *col, unsigned char decoder, const char *p, long len);
 
+/* Whether row_text_cell surely returns without raising for this cell: false for a DATE/DATETIME whose month or
+ * day is zero or whose calendar validity is not certain (a day past the 28th, or the Julian-Gregorian gap of
+ * 1582), which Date/DateTime may refuse. Conservative: false only costs the early casting of the row. */
+bool row_text_cell_castable(unsigned char decoder, const char *p, long len);
+
 /* A row from its cells: an Array, or a Hash keyed by shape->keys (later duplicates win). */
 VALUE row_assemble(const row_shape *shape, const VALUE *cells);
 /* Builds a Hash (or Array) from a text-protocol row (`lengths` from mysql_fetch_lengths). */

@@ -65,6 +65,43 @@ RSpec.describe Mysql2::Result, "cells cast while the rows arrive" do
     expect(rows[149]["dt"]).to eq("2020-00-10")
   end
 
+  it "casts with the process time zone of each when ENV['TZ'] changed after the query" do
+    result = client.query(sql) # cast early in Asia/Kathmandu (the around block)
+    times = with_tz("America/New_York") { rows_of(result).map { |row| row["ts"] } }
+    expect(times.first).to eq(with_tz("America/New_York") { Time.local(2020, 7, 2, 12, 0, 0) })
+  end
+
+  it "tears the session down when an exception interrupts the casting inside the query" do
+    # Kernel.BigDecimal is what a DECIMAL cell calls: make it raise the way Thread#raise or Timeout would
+    raising = Module.new do
+      def BigDecimal(*args, **kwargs) # rubocop:disable Naming/MethodName
+        raise Interrupt, "interrupted while casting" if Thread.current[:mysql2_spec_interrupt]
+
+        super
+      end
+    end
+    Kernel.singleton_class.prepend(raising)
+    client.query("SELECT 1") # the session to lose
+    begin
+      Thread.current[:mysql2_spec_interrupt] = true
+      expect { client.query("SELECT seq, CAST(seq AS DECIMAL(6,2)) AS d FROM seq_1_to_5000") }
+        .to raise_error(Interrupt, "interrupted while casting")
+    ensure
+      Thread.current[:mysql2_spec_interrupt] = nil
+    end
+    expect { client.query("SELECT 1") }.to raise_error(Mysql2::Error, /not connected/)
+    expect(new_client.query("SELECT 1 AS one").first).to eq("one" => 1)
+  end
+
+  it "casts nothing while reading results of store_result (abandon_results! frees them unread)" do
+    multi = new_client(flags: Mysql2::Client::MULTI_STATEMENTS)
+    multi.query("SELECT 1 AS a; SELECT CAST('2020-00-01' AS DATE) AS bad")
+    expect(multi.next_result).to be(true)
+    lazy = multi.store_result
+    expect(lazy.count).to eq(1)
+    expect(multi.query("SELECT 2 AS b").first).to eq("b" => 2)
+  end
+
   it "counts and frees a result whose rows were cast but never iterated" do
     result = client.query(sql)
     expect(result.count).to eq(300)
