@@ -34,7 +34,9 @@ typedef struct result {
     double query_time;       /* seconds; negative: unknown (nil) */
     unsigned int server_status;
     uint64_t streamed; /* rows yielded from a stream so far */
-    VALUE eager;       /* buffered: cells of the first eager_rows rows (row-major), cast at read time, or Qnil */
+    VALUE eager;       /* buffered: cells of the first eager_rows rows cast at read time, or Qnil: an Array of chunks,
+                        * each an Array of EAGER_CHUNK_ROWS rows of nfields cells (row-major). Chunks, not one Array: a
+                        * minor GC rescans an old Array that gained young cells, so only the chunk being filled is. */
     uint64_t eager_rows;
     unsigned char *eager_decoders; /* the decoders `eager` was cast with (the query's options) */
     rb_encoding *eager_internal;   /* and Encoding.default_internal then */
@@ -46,6 +48,8 @@ typedef struct result {
     VALUE statement;               /* the Statement whose execute number `execution` these rows are, or Qnil */
     uint64_t execution;
 } result_t;
+
+#define EAGER_CHUNK_ROWS 512
 
 enum { MEMO_FIELD_TYPES, MEMO_TABLES, MEMO_DBS, MEMO_SERVER_FLAGS, MEMO_SIZE };
 
@@ -257,8 +261,8 @@ static VALUE statement_row(command_t *cmd, each_state *e)
 /* Lets go of the early cells now (their buffer is megabytes for a big result), not at the next GC. */
 static void drop_eager(result_t *r)
 {
-    if (!NIL_P(r->eager))
-        rb_ary_clear(r->eager);
+    for (long i = 0; !NIL_P(r->eager) && i < RARRAY_LEN(r->eager); i++)
+        rb_ary_clear(RARRAY_AREF(r->eager, i));
     r->eager = Qnil;
     r->eager_rows = 0;
 }
@@ -302,7 +306,8 @@ static VALUE buffered_row(each_state *e, uint64_t i, bool use_eager)
     unsigned int n = r->nfields;
     VALUE tmp, keys = each_keys(e);
     VALUE *cells = ALLOCV_N(VALUE, tmp, n);
-    memcpy(cells, RARRAY_CONST_PTR(r->eager) + i * n, n * sizeof(VALUE)); /* before anything allocates */
+    VALUE chunk = RARRAY_AREF(r->eager, (long)(i / EAGER_CHUNK_ROWS));
+    memcpy(cells, RARRAY_CONST_PTR(chunk) + (i % EAGER_CHUNK_ROWS) * n, n * sizeof(VALUE)); /* before allocating */
     for (unsigned int j = 0; j < n; j++) {
         if (r->decoders[j] != r->eager_decoders[j])
             cells[j] = row[j] ? row_text_cell(&e->cast, &r->cols[j], r->decoders[j], row[j], (long)lengths[j]) : Qnil;
@@ -397,7 +402,9 @@ static bool eager_row(fill_state *f)
         f->cells[j] = f->row[j]
                           ? row_text_cell(&f->e.cast, &r->cols[j], r->eager_decoders[j], f->row[j], (long)f->lengths[j])
                           : Qnil;
-    rb_ary_cat(r->eager, f->cells, r->nfields);
+    if (r->eager_rows % EAGER_CHUNK_ROWS == 0)
+        rb_ary_push(r->eager, rb_ary_new()); /* grows to EAGER_CHUNK_ROWS rows: small for small results */
+    rb_ary_cat(RARRAY_AREF(r->eager, RARRAY_LEN(r->eager) - 1), f->cells, r->nfields);
     return true;
 }
 
