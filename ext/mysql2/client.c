@@ -15,6 +15,7 @@ static void client_mark(void *ptr)
     client_t *cl = ptr;
     rb_gc_mark_movable(cl->io);
     rb_gc_mark_movable(cl->guard);
+    rb_gc_mark_movable(cl->field_names);
 }
 
 static void client_compact(void *ptr)
@@ -22,6 +23,7 @@ static void client_compact(void *ptr)
     client_t *cl = ptr;
     cl->io = rb_gc_location(cl->io);
     cl->guard = rb_gc_location(cl->guard);
+    cl->field_names = rb_gc_location(cl->field_names);
 }
 
 /* Drops the Client's reference. Never speaks the protocol (the last reference discards the session), so it is
@@ -51,6 +53,7 @@ static VALUE client_alloc(VALUE klass)
     VALUE self = TypedData_Make_Struct(klass, client_t, &client_type, cl);
     cl->io = Qnil;
     cl->guard = Qnil;
+    cl->field_names = Qnil;
     cl->automatic_close = true;
     cl->encoding = rb_utf8_encoding();
     cl->conn = m2_conn_new();

@@ -20,6 +20,8 @@ typedef struct client {
     rb_encoding *encoding; /* the connection's character set as a Ruby encoding */
     uint64_t affected_rows;
     bool has_affected_rows;
+    VALUE field_names; /* the last result's field names (interned Strings, a hidden Array), or Qnil: reused by
+                        * the next result with the same names (interning them is most of a small result's cost) */
 } client_t;
 
 client_t *client_get(VALUE self);

@@ -124,14 +124,37 @@ static VALUE field_symbol(const column *c)
 }
 
 /* The field names, built once: the key style is fixed by whoever asks first (fields, or the first each). */
+/* The client's cached field names when they are this result's, in the connection's encoding (no transcoding). */
+static VALUE cached_names(const result_t *r, const client_t *cl)
+{
+    rb_encoding *internal = rb_default_internal_encoding();
+    VALUE cache = cl->field_names;
+    if ((internal && internal != r->encoding) || NIL_P(cache) || RARRAY_LEN(cache) != (long)r->nfields)
+        return Qnil;
+    for (unsigned int i = 0; i < r->nfields; i++) {
+        VALUE s = RARRAY_AREF(cache, i);
+        const column *c = &r->cols[i];
+        if (RSTRING_LEN(s) != (long)c->name_length || memcmp(RSTRING_PTR(s), c->name, c->name_length) != 0 ||
+            rb_enc_get(s) != r->encoding)
+            return Qnil;
+    }
+    return rb_ary_new_from_values((long)r->nfields, RARRAY_CONST_PTR(cache));
+}
+
 static VALUE ensure_fields(VALUE self, result_t *r, bool symbolize)
 {
     if (!NIL_P(r->fields))
         return r->fields;
-    VALUE names = rb_ary_new_capa(r->nfields);
-    for (unsigned int i = 0; i < r->nfields; i++) {
-        const column *c = &r->cols[i];
-        rb_ary_push(names, symbolize ? field_symbol(c) : meta_string(r, c->name, (long)c->name_length));
+    client_t *cl = client_get(r->client);
+    VALUE names = symbolize ? Qnil : cached_names(r, cl);
+    if (NIL_P(names)) {
+        names = rb_ary_new_capa(r->nfields);
+        for (unsigned int i = 0; i < r->nfields; i++) {
+            const column *c = &r->cols[i];
+            rb_ary_push(names, symbolize ? field_symbol(c) : meta_string(r, c->name, (long)c->name_length));
+        }
+        if (!symbolize)
+            RB_OBJ_WRITE(r->client, &cl->field_names, rb_obj_hide(rb_ary_dup(names)));
     }
     RB_OBJ_WRITE(self, &r->fields, names);
     return names;

@@ -7,6 +7,20 @@ RSpec.describe Mysql2::Result, "metadata" do
   let(:client) { new_client }
 
   describe "#fields" do
+    it "shares the name Strings of consecutive results with the same columns, never their Arrays" do
+      first = client.query("SELECT 1 AS a, 2 AS b")
+      first.fields.map!(&:upcase)
+      second = client.query("SELECT 3 AS a, 4 AS b")
+      expect(second.fields).to eq(%w[a b])
+      expect(second.fields).not_to equal(client.query("SELECT 5 AS a, 6 AS b").fields)
+      expect(second.fields.map(&:object_id)).to eq(client.query("SELECT 5 AS a, 6 AS b").fields.map(&:object_id))
+      expect(client.query("SELECT 1 AS a, 2 AS c").fields).to eq(%w[a c])
+      expect(client.query("SELECT 1 AS a").fields).to eq(%w[a])
+      expect(client.query("SELECT 1 AS `\u00e1`").fields).to eq(["\u00e1"])
+      latin1 = new_client(encoding: "latin1")
+      expect(latin1.query("SELECT 1 AS `\u00e1`").fields.first.encoding).to eq(Encoding::ISO_8859_1)
+    end
+
     it "lists the names in order as frozen Strings in the connection encoding" do
       result = client.query("SELECT 1 AS a, 2 AS `b c`, 3 AS `caf\u00e9`")
       expect(result.fields).to eq(["a", "b c", "caf\u00e9"])
