@@ -12,6 +12,7 @@
 #include "cast.h"
 
 #if defined(HAVE_STRTOD_L) && defined(HAVE_NEWLOCALE)
+#define C_LOCALE_STRTOD 1
 static locale_t c_locale; /* the "C" locale for strtod_l, made once at load ((locale_t)0 if that failed) */
 #endif
 static ID id_civil, id_local, id_utc, id_localtime, id_new_offset, id_plus, id_BigDecimal;
@@ -65,7 +66,7 @@ VALUE cast_float(const char *p, long len)
         m2r_raise(cMysql2Error, "FLOAT/DOUBLE value too wide for buffer (%d bytes)", (int)sizeof(buf));
     memcpy(buf, p, (size_t)len);
     buf[len] = '\0';
-#if defined(HAVE_STRTOD_L) && defined(HAVE_NEWLOCALE)
+#ifdef C_LOCALE_STRTOD
     char *end;
     if (c_locale != (locale_t)0) {
         v = strtod_l(buf, &end, c_locale);
@@ -138,9 +139,10 @@ static bool local_instant(cast_ctx *x, int64_t wall, int64_t *out)
     long before = utc_offset_at(day * 86400 - 2 * 86400), after = utc_offset_at(day * 86400 + 3 * 86400);
     if (before != after || before == LONG_MIN)
         return false;
-    int slot = x->tz_used < CAST_TZ_DAYS ? x->tz_used++ : x->tz_next;
-    if (slot == x->tz_next)
-        x->tz_next = (x->tz_next + 1) % CAST_TZ_DAYS;
+    int slot = x->tz_next; /* round robin: the oldest entry once all are used */
+    x->tz_next = (x->tz_next + 1) % CAST_TZ_DAYS;
+    if (x->tz_used < CAST_TZ_DAYS)
+        x->tz_used++;
     x->tz_days[slot].day = day;
     x->tz_days[slot].offset = before;
     *out = wall - before;
@@ -230,7 +232,7 @@ VALUE cast_duration(cast_ctx *x, const m2_temporal *t)
 
 void init_mysql2_cast(void)
 {
-#if defined(HAVE_STRTOD_L) && defined(HAVE_NEWLOCALE)
+#ifdef C_LOCALE_STRTOD
     c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
 #endif
     id_civil = rb_intern("civil");

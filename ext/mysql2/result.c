@@ -123,7 +123,6 @@ static VALUE field_symbol(const column *c)
     return rb_str_intern(rb_enc_interned_str(c->name, (long)c->name_length, rb_utf8_encoding()));
 }
 
-/* The field names, built once: the key style is fixed by whoever asks first (fields, or the first each). */
 /* The client's cached field names when they are this result's, in the connection's encoding (no transcoding). */
 static VALUE cached_names(const result_t *r, const client_t *cl)
 {
@@ -141,6 +140,7 @@ static VALUE cached_names(const result_t *r, const client_t *cl)
     return rb_ary_new_from_values((long)r->nfields, RARRAY_CONST_PTR(cache));
 }
 
+/* The field names, built once: the key style is fixed by whoever asks first (fields, or the first each). */
 static VALUE ensure_fields(VALUE self, result_t *r, bool symbolize)
 {
     if (!NIL_P(r->fields))

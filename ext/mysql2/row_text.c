@@ -63,10 +63,11 @@ static VALUE temporal_cell(cast_ctx *x, const column *col, unsigned char decoder
 bool row_text_cell_castable(unsigned char decoder, const char *p, long len)
 {
     m2_temporal t = {0};
-    if (decoder == DEC_DATE       ? !m2_parse_date(p, (size_t)len, &t)
-        : decoder == DEC_DATETIME ? !m2_parse_datetime(p, (size_t)len, &t)
-                                  : true)
-        return true; /* not a date, or text that casts to nil */
+    if (decoder != DEC_DATE && decoder != DEC_DATETIME)
+        return true;
+    bool parsed = decoder == DEC_DATE ? m2_parse_date(p, (size_t)len, &t) : m2_parse_datetime(p, (size_t)len, &t);
+    if (!parsed)
+        return true; /* text that casts to nil */
     if (t.year == 0 && t.month == 0 && t.day == 0)
         return t.hour == 0 && t.minute == 0 && t.second == 0 && t.usec == 0; /* the zero date: nil */
     if (t.month < 1 || t.month > 12 || t.day < 1 || (t.year == 1582 && t.month == 10 && t.day >= 5 && t.day <= 14))

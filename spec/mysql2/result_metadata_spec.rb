@@ -7,13 +7,14 @@ RSpec.describe Mysql2::Result, "metadata" do
   let(:client) { new_client }
 
   describe "#fields" do
-    it "shares the name Strings of consecutive results with the same columns, never their Arrays" do
+    it "gives consecutive results with the same columns their own Arrays of the right names and encoding" do
       first = client.query("SELECT 1 AS a, 2 AS b")
       first.fields.map!(&:upcase)
       second = client.query("SELECT 3 AS a, 4 AS b")
       expect(second.fields).to eq(%w[a b])
       expect(second.fields).not_to equal(client.query("SELECT 5 AS a, 6 AS b").fields)
-      expect(second.fields.map(&:object_id)).to eq(client.query("SELECT 5 AS a, 6 AS b").fields.map(&:object_id))
+      utf16 = with_default_internal(Encoding::UTF_16LE) { client.query("SELECT 5 AS a, 6 AS b").fields }
+      expect(utf16.map(&:encoding)).to eq([Encoding::UTF_16LE] * 2)
       expect(client.query("SELECT 1 AS a, 2 AS c").fields).to eq(%w[a c])
       expect(client.query("SELECT 1 AS a").fields).to eq(%w[a])
       expect(client.query("SELECT 1 AS `\u00e1`").fields).to eq(["\u00e1"])
