@@ -24,11 +24,23 @@ void cast_ctx_init(cast_ctx *x, const query_options *opts)
         x->internal = rb_default_internal_encoding();
 }
 
+/* rb_enc_str_new without its checks, which a String just made passes (not frozen, no encoding, no coderange
+ * yet): the encoding index goes into the flags as rb_enc_associate_index would put it there. */
+static VALUE new_string(const char *p, long len, rb_encoding *enc)
+{
+    int index = rb_enc_to_index(enc);
+    if (index >= ENCODING_INLINE_MAX)
+        return rb_enc_str_new(p, len, enc);
+    VALUE s = rb_str_new(p, len);
+    ENCODING_SET_INLINED(s, index);
+    return s;
+}
+
 VALUE cast_string(const cast_ctx *x, const char *p, long len, rb_encoding *enc)
 {
     if (x->opts->force_encoding)
-        return rb_enc_str_new(p, len, x->opts->force_encoding);
-    VALUE s = rb_enc_str_new(p, len, enc);
+        return new_string(p, len, x->opts->force_encoding);
+    VALUE s = new_string(p, len, enc);
     if (x->internal && enc != x->internal && enc != rb_ascii8bit_encoding())
         s = rb_str_export_to_enc(s, x->internal);
     return s;

@@ -18,9 +18,12 @@ raw_rows *raw_rows_new(unsigned int nfields);
 /* Copies one row (NULL cells stay NULL). False when out of memory (the store is unchanged). */
 bool raw_rows_append(raw_rows *rr, MYSQL_ROW row, const unsigned long *lengths);
 uint64_t raw_rows_count(const raw_rows *rr);
-/* Row `i` (< count): its cells, NUL-terminated like the library's, and their lengths in *lengths. Valid until
- * raw_rows_free. */
-MYSQL_ROW raw_rows_get(const raw_rows *rr, uint64_t i, const unsigned long **lengths);
+/* Row `i` into the caller's arrays of nfields: cells[j] points at the cell's text, NUL-terminated like the
+ * library's, or is NULL; lengths[j] is its length. The text stays valid until the row is released or the store
+ * freed. False (nothing filled) for a row that was released or is past the end. */
+bool raw_rows_get(const raw_rows *rr, uint64_t i, char **cells, unsigned long *lengths);
+/* Promises that no row before `upto` will be read again: frees the memory that holds only such rows. */
+void raw_rows_release(raw_rows *rr, uint64_t upto);
 /* Bytes held. */
 size_t raw_rows_memsize(const raw_rows *rr);
 void raw_rows_free(raw_rows *rr);

@@ -19,10 +19,12 @@ static ID id_query_options, id_merge;
 static VALUE sym_no_good_index_used, sym_no_index_used, sym_query_was_slow;
 
 typedef struct result {
-    VALUE client;   /* the Client: the guard and the wait live there */
-    m2_conn *conn;  /* one reference, dropped by the GC free */
-    MYSQL_RES *res; /* a stream (see the file comment); NULL once freed or exhausted */
-    raw_rows *raw;  /* buffered: every row as text, NULL once freed or all cached */
+    VALUE client;           /* the Client: the guard and the wait live there */
+    m2_conn *conn;          /* one reference, dropped by the GC free */
+    MYSQL_RES *res;         /* a stream (see the file comment); NULL once freed or exhausted */
+    raw_rows *raw;          /* buffered: every row as text, NULL once freed or all cached */
+    raw_rows *retired;      /* `raw` freed while an each was building a row from it: freed when the last each returns */
+    unsigned int iterating; /* buffered each calls in progress (other threads, or a block iterating again) */
     bool streaming, stream_done;
     bool cached_all; /* every row is in `rows`: a replay needs no raw rows */
     uint64_t stream_id;
@@ -81,6 +83,7 @@ static void result_free(void *ptr)
 {
     result_t *r = ptr;
     raw_rows_free(r->raw);
+    raw_rows_free(r->retired);
     if (r->conn)
         m2_conn_release(r->conn);
     xfree(r->cols);
@@ -93,7 +96,8 @@ static void result_free(void *ptr)
 static size_t result_memsize(const void *ptr)
 {
     const result_t *r = ptr;
-    return sizeof(*r) + r->nfields * (sizeof(column) + 2) + (r->raw ? raw_rows_memsize(r->raw) : 0);
+    return sizeof(*r) + r->nfields * (sizeof(column) + 2) + (r->raw ? raw_rows_memsize(r->raw) : 0) +
+           (r->retired ? raw_rows_memsize(r->retired) : 0);
 }
 
 static const rb_data_type_t result_type = {
@@ -216,6 +220,9 @@ typedef struct each_state {
     query_options opts;
     cast_ctx cast;
     row_shape shape;
+    bool recast; /* buffered: some decoder differs from the early cells' */
+    char **text; /* buffered: the text of the row being built (nfields cells, see raw_rows_get) */
+    unsigned long *lengths;
 } each_state;
 
 /* The options, decoders and cast context of an each (or of result_fill's early casting); leaves `fields` alone,
@@ -290,9 +297,16 @@ static void drop_eager(result_t *r)
     r->eager_rows = 0;
 }
 
+/* Frees the rows' text, unless an each may be building a row from it (a cast can call Ruby, which can switch
+ * threads): then it is retired, and freed when the last each returns. */
 static void free_buffered(result_t *r)
 {
-    raw_rows_free(r->raw);
+    if (r->iterating && r->raw) {
+        raw_rows_free(r->retired);
+        r->retired = r->raw;
+    } else {
+        raw_rows_free(r->raw);
+    }
     r->raw = NULL;
     r->res = NULL; /* a stream is forgotten: the connection drains it at its next command */
     drop_eager(r);
@@ -322,18 +336,20 @@ static bool eager_usable(const each_state *e)
 static VALUE buffered_row(each_state *e, uint64_t i, bool use_eager)
 {
     result_t *r = e->r;
-    const unsigned long *lengths;
-    MYSQL_ROW row = raw_rows_get(r->raw, i, &lengths);
+    char **row = e->text;
+    if ((!use_eager || i >= r->eager_rows || e->recast) && !raw_rows_get(r->raw, i, row, e->lengths))
+        m2r_raise(cMysql2Error, "Result set has already been freed"); /* released: never asked for */
     if (!use_eager || i >= r->eager_rows)
-        return each_build(e, row, lengths);
+        return each_build(e, row, e->lengths);
     unsigned int n = r->nfields;
     VALUE tmp, keys = each_keys(e);
     VALUE *cells = ALLOCV_N(VALUE, tmp, n);
     VALUE chunk = RARRAY_AREF(r->eager, (long)(i / EAGER_CHUNK_ROWS));
     memcpy(cells, RARRAY_CONST_PTR(chunk) + (i % EAGER_CHUNK_ROWS) * n, n * sizeof(VALUE)); /* before allocating */
-    for (unsigned int j = 0; j < n; j++) {
+    for (unsigned int j = 0; e->recast && j < n; j++) {
         if (r->decoders[j] != r->eager_decoders[j])
-            cells[j] = row[j] ? row_text_cell(&e->cast, &r->cols[j], r->decoders[j], row[j], (long)lengths[j]) : Qnil;
+            cells[j] =
+                row[j] ? row_text_cell(&e->cast, &r->cols[j], r->decoders[j], row[j], (long)e->lengths[j]) : Qnil;
     }
     VALUE out = row_assemble(&e->shape, cells);
     ALLOCV_END(tmp);
@@ -359,9 +375,34 @@ static VALUE each_uncached(each_state *e)
     return rb_ary_new();
 }
 
+/* Frees what only the rows before `upto`, all cached, needed: their text and their chunk of early cells. Only
+ * when no other each runs: it could be building one of those rows; an each that starts later starts after them.
+ */
+static void release_cached(result_t *r, uint64_t upto)
+{
+    raw_rows_release(r->raw, upto);
+    if (upto % EAGER_CHUNK_ROWS == 0 && upto <= r->eager_rows)
+        rb_ary_clear(RARRAY_AREF(r->eager, (long)(upto / EAGER_CHUNK_ROWS) - 1));
+}
+
+/* The row after `pos` cached rows, built now and kept, or the one another each (another thread, or this each's
+ * own block) kept while this one was building it: the cache holds every row once, in order. */
+static VALUE build_cached(each_state *e, uint64_t pos, bool use_eager)
+{
+    result_t *r = e->r;
+    VALUE out = buffered_row(e, pos, use_eager);
+    if ((uint64_t)RARRAY_LEN(r->rows) != pos)
+        return RARRAY_AREF(r->rows, (long)pos);
+    rb_ary_push(r->rows, out);
+    if (r->iterating == 1)
+        release_cached(r, pos + 1);
+    return out;
+}
+
 /* Replays the rows built so far, then builds (and keeps) the rest; the text and the early cells are freed once
  * all are built. Like mysql2, a replay of a complete cache yields even without a block (LocalJumpError). A row
- * whose building raised (an invalid date) is not kept, so the next each builds it again rather than skip it. */
+ * whose building raised (an invalid date) is not kept, so the next each builds it again rather than skip it.
+ * Rows that another each caches meanwhile are replayed, not built again; a free meanwhile ends the loop. */
 static VALUE each_cached(each_state *e)
 {
     result_t *r = e->r;
@@ -374,32 +415,60 @@ static VALUE each_cached(each_state *e)
             rb_yield(RARRAY_AREF(r->rows, i));
         return r->rows;
     }
-    for (long i = 0; i < RARRAY_LEN(r->rows) && block; i++)
-        rb_yield(RARRAY_AREF(r->rows, i));
     bool use_eager = eager_usable(e);
-    while (r->raw) {
-        uint64_t i = (uint64_t)RARRAY_LEN(r->rows);
-        if (i >= raw_rows_count(r->raw)) {
+    for (uint64_t pos = 0;; pos++) {
+        VALUE out;
+        if (pos < (uint64_t)RARRAY_LEN(r->rows)) {
+            out = RARRAY_AREF(r->rows, (long)pos);
+        } else if (!r->raw) {
+            break;
+        } else if (pos >= raw_rows_count(r->raw)) {
             r->cached_all = true;
             free_buffered(r);
             break;
+        } else {
+            out = build_cached(e, pos, use_eager);
+            maybe_yield(e, ++built);
         }
-        VALUE out = buffered_row(e, i, use_eager);
-        rb_ary_push(r->rows, out);
-        maybe_yield(e, ++built);
         if (block)
             rb_yield(out);
     }
     return r->rows;
 }
 
-static VALUE each_buffered(each_state *e)
+static VALUE each_buffered_run(VALUE arg)
 {
-    if (!e->opts.cache_rows && NIL_P(e->r->rows))
+    each_state *e = (each_state *)arg;
+    result_t *r = e->r;
+    if (!e->opts.cache_rows && NIL_P(r->rows))
         return each_uncached(e);
-    if (!e->r->raw && !e->r->cached_all) /* freed before all rows were cached, even if some were */
+    if (!r->raw && !r->cached_all) /* freed before all rows were cached, even if some were */
         m2r_raise(cMysql2Error, "Result set has already been freed");
     return each_cached(e);
+}
+
+static VALUE each_buffered_leave(VALUE arg)
+{
+    result_t *r = ((each_state *)arg)->r;
+    if (--r->iterating == 0 && r->retired) {
+        raw_rows_free(r->retired);
+        r->retired = NULL;
+    }
+    return Qnil;
+}
+
+/* Counts itself in r->iterating while it runs (see free_buffered and release_cached). */
+static VALUE each_buffered(each_state *e)
+{
+    result_t *r = e->r;
+    VALUE tmp = 0;
+    e->text = (char **)ALLOCV(tmp, r->nfields * (sizeof(char *) + sizeof(unsigned long)) + 1);
+    e->lengths = (unsigned long *)(e->text + r->nfields);
+    e->recast = !NIL_P(r->eager) && memcmp(r->decoders, r->eager_decoders, r->nfields) != 0;
+    r->iterating++;
+    VALUE out = rb_ensure(each_buffered_run, (VALUE)e, each_buffered_leave, (VALUE)e);
+    ALLOCV_END(tmp);
+    return out;
 }
 
 /* ---- reading a buffered result --------------------------------------------------------------------------- */
