@@ -25,11 +25,12 @@ void cast_ctx_init(cast_ctx *x, const query_options *opts)
 }
 
 /* rb_enc_str_new without its checks, which a String just made passes (not frozen, no encoding, no coderange
- * yet): the encoding index goes into the flags as rb_enc_associate_index would put it there. */
+ * yet): the encoding index goes into the flags as rb_enc_associate_index would put it there. Only for encodings
+ * whose shortest character is one byte: rb_str_new's terminator is one byte, UTF-16/32 need a wider one. */
 static VALUE new_string(const char *p, long len, rb_encoding *enc)
 {
     int index = rb_enc_to_index(enc);
-    if (index >= ENCODING_INLINE_MAX)
+    if (index >= ENCODING_INLINE_MAX || rb_enc_mbminlen(enc) != 1)
         return rb_enc_str_new(p, len, enc);
     VALUE s = rb_str_new(p, len);
     ENCODING_SET_INLINED(s, index);

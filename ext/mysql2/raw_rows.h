@@ -15,7 +15,8 @@ typedef struct raw_rows raw_rows;
 
 /* An empty store for rows of `nfields` cells; NULL when out of memory. */
 raw_rows *raw_rows_new(unsigned int nfields);
-/* Copies one row (NULL cells stay NULL). False when out of memory (the store is unchanged). */
+/* Copies one row (NULL cells stay NULL). False when out of memory, or for a cell of 4 GiB or more, which the
+ * server cannot send (max_allowed_packet is at most 1 GiB); the store is unchanged. */
 bool raw_rows_append(raw_rows *rr, MYSQL_ROW row, const unsigned long *lengths);
 uint64_t raw_rows_count(const raw_rows *rr);
 /* Row `i` into the caller's arrays of nfields: cells[j] points at the cell's text, NUL-terminated like the

@@ -22,27 +22,28 @@ typedef struct result {
     VALUE client;           /* the Client: the guard and the wait live there */
     m2_conn *conn;          /* one reference, dropped by the GC free */
     MYSQL_RES *res;         /* a stream (see the file comment); NULL once freed or exhausted */
-    raw_rows *raw;          /* buffered: every row as text, NULL once freed or all cached */
+    raw_rows *raw;          /* buffered: the rows as text (those not yet cached), NULL once freed or all cached */
     raw_rows *retired;      /* `raw` freed while an each was building a row from it: freed when the last each returns */
     unsigned int iterating; /* buffered each calls in progress (other threads, or a block iterating again) */
     bool streaming, stream_done;
     bool cached_all; /* every row is in `rows`: a replay needs no raw rows */
     uint64_t stream_id;
     unsigned int nfields;
-    column *cols;            /* nfields columns, one xmalloc block */
-    unsigned char *decoders; /* nfields decoders for the current each */
-    rb_encoding *encoding;   /* the connection's when the query ran */
-    query_options opts;      /* parsed when the query ran */
-    double query_time;       /* seconds; negative: unknown (nil) */
+    column *cols;          /* nfields columns, one xmalloc block */
+    rb_encoding *encoding; /* the connection's when the query ran */
+    query_options opts;    /* parsed when the query ran */
+    double query_time;     /* seconds; negative: unknown (nil) */
     unsigned int server_status;
     uint64_t streamed; /* rows yielded from a stream so far */
     VALUE eager;       /* buffered: cells of the first eager_rows rows cast at read time, or Qnil: an Array of chunks,
                         * each an Array of EAGER_CHUNK_ROWS rows of nfields cells (row-major). Chunks, not one Array: a
                         * minor GC rescans an old Array that gained young cells, so only the chunk being filled is. */
     uint64_t eager_rows;
+    long eager_released;           /* chunks of `eager` emptied (their rows are cached) */
     unsigned char *eager_decoders; /* the decoders `eager` was cast with (the query's options) */
     rb_encoding *eager_internal;   /* and Encoding.default_internal then */
-    char *eager_tz;                /* and ENV["TZ"] then (xmalloc'd; NULL: unset) */
+    bool eager_zoned;              /* some of them depend on the process time zone (times) */
+    char *eager_tz;                /* and ENV["TZ"] then if eager_zoned (xmalloc'd; NULL: unset) */
     bool lazy;                     /* origin->lazy: nothing is cast while reading */
     VALUE fields;                  /* Array of names (frozen Strings, or Symbols), Qnil until first needed */
     VALUE rows;                    /* cached rows (Array), or Qnil */
@@ -87,7 +88,6 @@ static void result_free(void *ptr)
     if (r->conn)
         m2_conn_release(r->conn);
     xfree(r->cols);
-    xfree(r->decoders);
     xfree(r->eager_decoders);
     xfree(r->eager_tz);
     xfree(r);
@@ -171,7 +171,6 @@ static VALUE result_alloc(VALUE client, m2_conn *conn, column *cols, unsigned in
     VALUE self = TypedData_Make_Struct(cMysql2Result, result_t, &result_type, r);
     r->cols = cols;
     r->nfields = n;
-    r->decoders = ALLOC_N(unsigned char, n ? n : 1);
     RB_OBJ_WRITE(self, &r->client, client);
     r->fields = r->rows = r->memo = r->statement = r->eager = Qnil;
     r->streaming = origin->opts->stream;
@@ -213,15 +212,21 @@ VALUE result_new_statement(VALUE statement, VALUE client, m2_conn *conn, column 
 
 /* ---- each ------------------------------------------------------------------------------------------------ */
 
-/* What one each call builds rows with. */
+#define INLINE_DECODERS 32
+
+/* What one each call builds rows with; its own decoders, as each call (in another thread, say) may have other
+ * options. Whoever has one on its stack keeps e.decoders_buf alive (RB_GC_GUARD), like e.cast.scratch. */
 typedef struct each_state {
     VALUE self;
     result_t *r;
     query_options opts;
     cast_ctx cast;
     row_shape shape;
-    bool recast; /* buffered: some decoder differs from the early cells' */
-    char **text; /* buffered: the text of the row being built (nfields cells, see raw_rows_get) */
+    unsigned char *decoders; /* nfields: inline_decoders, or decoders_buf's bytes */
+    unsigned char inline_decoders[INLINE_DECODERS];
+    VALUE decoders_buf; /* a hidden String when nfields > INLINE_DECODERS, or 0 */
+    bool recast;        /* buffered: some decoder differs from the early cells' */
+    char **text;        /* buffered: the text of the row being built (nfields cells, see raw_rows_get) */
     unsigned long *lengths;
 } each_state;
 
@@ -239,10 +244,15 @@ static void each_prepare(each_state *e, int argc, VALUE *argv)
         e->opts.force_encoding = r->opts.force_encoding;
         e->opts.stream = r->opts.stream;
     }
+    e->decoders = e->inline_decoders;
+    if (r->nfields > INLINE_DECODERS) {
+        e->decoders_buf = rb_str_tmp_new(r->nfields);
+        e->decoders = (unsigned char *)RSTRING_PTR(e->decoders_buf);
+    }
     if (NIL_P(r->statement))
-        row_text_decoders(r->cols, r->nfields, &e->opts, r->decoders);
+        row_text_decoders(r->cols, r->nfields, &e->opts, e->decoders);
     else
-        statement_decoders(r->statement, r->cols, &e->opts, r->decoders);
+        statement_decoders(r->statement, r->cols, &e->opts, e->decoders);
     cast_ctx_init(&e->cast, &e->opts);
 }
 
@@ -251,7 +261,7 @@ static void each_begin(each_state *e, int argc, VALUE *argv)
     result_t *r = e->r;
     each_prepare(e, argc, argv);
     ensure_fields(e->self, r, e->opts.symbolize_keys);
-    e->shape = (row_shape){.cols = r->cols, .decoders = r->decoders, .n = r->nfields, .as_array = e->opts.as_array};
+    e->shape = (row_shape){.cols = r->cols, .decoders = e->decoders, .n = r->nfields, .as_array = e->opts.as_array};
 }
 
 /* Points the row keys at the field names, re-read for every row because the fields Array is the caller's to
@@ -295,6 +305,7 @@ static void drop_eager(result_t *r)
         rb_ary_clear(RARRAY_AREF(r->eager, i));
     r->eager = Qnil;
     r->eager_rows = 0;
+    r->eager_released = 0;
 }
 
 /* Frees the rows' text, unless an each may be building a row from it (a cast can call Ruby, which can switch
@@ -320,13 +331,15 @@ static void maybe_yield(const each_state *e, uint64_t built)
 }
 
 /* Whether this each can use the cells cast at read time: the same time zone options, process time zone
- * (ENV["TZ"]) and default_internal (the decoders may differ: those columns are cast again). */
+ * (ENV["TZ"], if some cells are times) and default_internal (the decoders may differ: those columns are cast again). */
 static bool eager_usable(const each_state *e)
 {
     const result_t *r = e->r;
     if (NIL_P(r->eager) || e->opts.database_utc != r->opts.database_utc ||
         e->opts.application_tz != r->opts.application_tz || e->cast.internal != r->eager_internal)
         return false;
+    if (!r->eager_zoned)
+        return true;
     const char *tz = getenv("TZ");
     return tz && r->eager_tz ? strcmp(tz, r->eager_tz) == 0 : tz == r->eager_tz;
 }
@@ -337,19 +350,22 @@ static VALUE buffered_row(each_state *e, uint64_t i, bool use_eager)
 {
     result_t *r = e->r;
     char **row = e->text;
-    if ((!use_eager || i >= r->eager_rows || e->recast) && !raw_rows_get(r->raw, i, row, e->lengths))
-        m2r_raise(cMysql2Error, "Result set has already been freed"); /* released: never asked for */
-    if (!use_eager || i >= r->eager_rows)
-        return each_build(e, row, e->lengths);
+    bool from_text = !use_eager || i >= r->eager_rows;
     unsigned int n = r->nfields;
+    VALUE chunk = from_text ? Qnil : RARRAY_AREF(r->eager, (long)(i / EAGER_CHUNK_ROWS));
+    if ((from_text || e->recast) && !raw_rows_get(r->raw, i, row, e->lengths))
+        m2r_raise(cMysql2Error, "Result set has already been freed"); /* a released row: not asked for */
+    if (from_text)
+        return each_build(e, row, e->lengths);
+    if (RARRAY_LEN(chunk) < (long)((i % EAGER_CHUNK_ROWS + 1) * n))
+        m2r_raise(cMysql2Error, "Result set has already been freed"); /* an emptied chunk: not asked for */
     VALUE tmp, keys = each_keys(e);
     VALUE *cells = ALLOCV_N(VALUE, tmp, n);
-    VALUE chunk = RARRAY_AREF(r->eager, (long)(i / EAGER_CHUNK_ROWS));
     memcpy(cells, RARRAY_CONST_PTR(chunk) + (i % EAGER_CHUNK_ROWS) * n, n * sizeof(VALUE)); /* before allocating */
     for (unsigned int j = 0; e->recast && j < n; j++) {
-        if (r->decoders[j] != r->eager_decoders[j])
+        if (e->decoders[j] != r->eager_decoders[j])
             cells[j] =
-                row[j] ? row_text_cell(&e->cast, &r->cols[j], r->decoders[j], row[j], (long)e->lengths[j]) : Qnil;
+                row[j] ? row_text_cell(&e->cast, &r->cols[j], e->decoders[j], row[j], (long)e->lengths[j]) : Qnil;
     }
     VALUE out = row_assemble(&e->shape, cells);
     ALLOCV_END(tmp);
@@ -375,14 +391,18 @@ static VALUE each_uncached(each_state *e)
     return rb_ary_new();
 }
 
-/* Frees what only the rows before `upto`, all cached, needed: their text and their chunk of early cells. Only
+/* Frees what only the rows before `upto`, all cached, needed: their text and their chunks of early cells. Only
  * when no other each runs: it could be building one of those rows; an each that starts later starts after them.
  */
 static void release_cached(result_t *r, uint64_t upto)
 {
     raw_rows_release(r->raw, upto);
-    if (upto % EAGER_CHUNK_ROWS == 0 && upto <= r->eager_rows)
-        rb_ary_clear(RARRAY_AREF(r->eager, (long)(upto / EAGER_CHUNK_ROWS) - 1));
+    for (long k = r->eager_released; !NIL_P(r->eager) && k < RARRAY_LEN(r->eager); k = ++r->eager_released) {
+        uint64_t end = (uint64_t)(k + 1) * EAGER_CHUNK_ROWS; /* one past the chunk's last row */
+        if ((end < r->eager_rows ? end : r->eager_rows) > upto)
+            break;
+        rb_ary_clear(RARRAY_AREF(r->eager, k));
+    }
 }
 
 /* The row after `pos` cached rows, built now and kept, or the one another each (another thread, or this each's
@@ -394,15 +414,16 @@ static VALUE build_cached(each_state *e, uint64_t pos, bool use_eager)
     if ((uint64_t)RARRAY_LEN(r->rows) != pos)
         return RARRAY_AREF(r->rows, (long)pos);
     rb_ary_push(r->rows, out);
-    if (r->iterating == 1)
+    if (r->iterating == 1 && r->raw) /* a free while building (another thread) took r->raw */
         release_cached(r, pos + 1);
     return out;
 }
 
-/* Replays the rows built so far, then builds (and keeps) the rest; the text and the early cells are freed once
- * all are built. Like mysql2, a replay of a complete cache yields even without a block (LocalJumpError). A row
- * whose building raised (an invalid date) is not kept, so the next each builds it again rather than skip it.
- * Rows that another each caches meanwhile are replayed, not built again; a free meanwhile ends the loop. */
+/* Replays the rows built so far, then builds (and keeps) the rest; the text and the early cells of the rows it
+ * caches are freed as it goes (release_cached), all of it once every row is cached. Like mysql2, a replay of a complete
+ * cache yields even without a block (LocalJumpError). A row whose building raised (an invalid date) is not kept, so the
+ * next each builds it again rather than skip it. Rows that another each caches meanwhile are replayed, not built again;
+ * a free meanwhile ends the loop. */
 static VALUE each_cached(each_state *e)
 {
     result_t *r = e->r;
@@ -457,14 +478,17 @@ static VALUE each_buffered_leave(VALUE arg)
     return Qnil;
 }
 
-/* Counts itself in r->iterating while it runs (see free_buffered and release_cached). */
+/* Counts itself in r->iterating while it runs (see free_buffered and release_cached). An each abandoned inside
+ * an external enumerator (result.to_enum.next) never leaves: nothing more is released until the Result is
+ * collected, which frees it all. */
 static VALUE each_buffered(each_state *e)
 {
     result_t *r = e->r;
     VALUE tmp = 0;
-    e->text = (char **)ALLOCV(tmp, r->nfields * (sizeof(char *) + sizeof(unsigned long)) + 1);
+    size_t bytes = r->nfields * (sizeof(char *) + sizeof(unsigned long));
+    e->text = (char **)ALLOCV(tmp, bytes ? bytes : 1);
     e->lengths = (unsigned long *)(e->text + r->nfields);
-    e->recast = !NIL_P(r->eager) && memcmp(r->decoders, r->eager_decoders, r->nfields) != 0;
+    e->recast = !NIL_P(r->eager) && memcmp(e->decoders, r->eager_decoders, r->nfields) != 0;
     r->iterating++;
     VALUE out = rb_ensure(each_buffered_run, (VALUE)e, each_buffered_leave, (VALUE)e);
     ALLOCV_END(tmp);
@@ -510,9 +534,11 @@ void result_fill(command_t *cmd, VALUE self, MYSQL_RES *res)
     if (casting) { /* cast now what each will most likely use: the query's options */
         each_prepare(&f.e, 0, NULL);
         r->eager_decoders = ALLOC_N(unsigned char, r->nfields);
-        memcpy(r->eager_decoders, r->decoders, r->nfields);
+        memcpy(r->eager_decoders, f.e.decoders, r->nfields);
         r->eager_internal = f.e.cast.internal;
-        const char *tz = getenv("TZ");
+        for (unsigned int j = 0; j < r->nfields; j++)
+            r->eager_zoned |= r->eager_decoders[j] == DEC_DATETIME || r->eager_decoders[j] == DEC_TIME;
+        const char *tz = r->eager_zoned ? getenv("TZ") : NULL;
         r->eager_tz = tz ? ruby_strdup(tz) : NULL;
         RB_OBJ_WRITE(self, &r->eager, rb_ary_new());
         f.cells = ALLOCV_N(VALUE, tmp, r->nfields);
@@ -538,6 +564,7 @@ void result_fill(command_t *cmd, VALUE self, MYSQL_RES *res)
     if (m2_conn_errno(c))
         command_raise(cmd);
     RB_GC_GUARD(f.e.cast.scratch);
+    RB_GC_GUARD(f.e.decoders_buf);
 }
 
 uint64_t result_row_count(VALUE self)
@@ -619,6 +646,7 @@ void result_materialize(command_t *cmd, VALUE self)
     }
     RB_OBJ_WRITE(self, &e.r->rows, rows);
     RB_GC_GUARD(e.cast.scratch);
+    RB_GC_GUARD(e.decoders_buf);
 }
 
 static VALUE statement_row_body(command_t *cmd)
@@ -674,6 +702,7 @@ static VALUE result_each(int argc, VALUE *argv, VALUE self)
     each_begin(&e, argc, argv);
     VALUE out = !NIL_P(e.r->statement) ? each_statement(&e) : e.r->streaming ? each_streaming(&e) : each_buffered(&e);
     RB_GC_GUARD(e.cast.scratch);
+    RB_GC_GUARD(e.decoders_buf);
     RB_GC_GUARD(self);
     return out;
 }

@@ -31,6 +31,14 @@ RSpec.describe Mysql2::Result, "encodings" do
     expect(row["b"].encoding).to eq(Encoding::BINARY)
   end
 
+  it "gives a UTF-16 column its own wide-character String after SET character_set_results = NULL" do
+    client.query("SET character_set_results = NULL")
+    wide = client.query("SELECT CONVERT('ab\u00e9' USING utf16) AS w").first["w"]
+    expect(wide.encoding).to eq(Encoding::UTF_16) # as mysql2 names MySQL's utf16 (big-endian)
+    expect(wide.bytes).to eq([0, 0x61, 0, 0x62, 0, 0xE9])
+    expect(wide.dup.force_encoding(Encoding::UTF_16BE).encode(Encoding::UTF_8)).to eq("ab\u00e9")
+  end
+
   it "tags text US-ASCII on an ascii connection" do
     ascii = new_client(encoding: "ascii")
     expect(ascii.query("SELECT 'abc' AS a").first["a"].encoding).to eq(Encoding::US_ASCII)
