@@ -502,6 +502,7 @@ typedef struct fill_state {
     MYSQL_ROW row;
     const unsigned long *lengths;
     VALUE *cells;
+    bool check_cells; /* some column's cells may not be castable (dates): eager_row looks first */
 } fill_state;
 
 /* Casts the cells of the row just read and appends them to r->eager. Returns false, casting nothing, when a cell
@@ -510,7 +511,7 @@ typedef struct fill_state {
 static bool eager_row(fill_state *f)
 {
     result_t *r = f->e.r;
-    for (unsigned int j = 0; j < r->nfields; j++) {
+    for (unsigned int j = 0; f->check_cells && j < r->nfields; j++) {
         if (f->row[j] && !row_text_cell_castable(r->eager_decoders[j], f->row[j], (long)f->lengths[j]))
             return false;
     }
@@ -536,8 +537,10 @@ void result_fill(command_t *cmd, VALUE self, MYSQL_RES *res)
         r->eager_decoders = ALLOC_N(unsigned char, r->nfields);
         memcpy(r->eager_decoders, f.e.decoders, r->nfields);
         r->eager_internal = f.e.cast.internal;
-        for (unsigned int j = 0; j < r->nfields; j++)
+        for (unsigned int j = 0; j < r->nfields; j++) {
             r->eager_zoned |= r->eager_decoders[j] == DEC_DATETIME || r->eager_decoders[j] == DEC_TIME;
+            f.check_cells |= row_text_decoder_checked(r->eager_decoders[j]);
+        }
         const char *tz = r->eager_zoned ? getenv("TZ") : NULL;
         r->eager_tz = tz ? ruby_strdup(tz) : NULL;
         RB_OBJ_WRITE(self, &r->eager, rb_ary_new());

@@ -63,7 +63,7 @@ static VALUE temporal_cell(cast_ctx *x, const column *col, unsigned char decoder
 bool row_text_cell_castable(unsigned char decoder, const char *p, long len)
 {
     m2_temporal t = {0};
-    if (decoder != DEC_DATE && decoder != DEC_DATETIME)
+    if (!row_text_decoder_checked(decoder))
         return true;
     bool parsed = decoder == DEC_DATE ? m2_parse_date(p, (size_t)len, &t) : m2_parse_datetime(p, (size_t)len, &t);
     if (!parsed)

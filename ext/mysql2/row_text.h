@@ -43,6 +43,11 @@ VALUE row_text_cell(cast_ctx *x, const column *col, unsigned char decoder, const
  * day is zero or whose calendar validity is not certain (a day past the 28th, or the Julian-Gregorian gap of
  * 1582), which Date/DateTime may refuse. Conservative: false only costs the early casting of the row. */
 bool row_text_cell_castable(unsigned char decoder, const char *p, long len);
+/* Whether row_text_cell_castable can be false for cells of this decoder. */
+static inline bool row_text_decoder_checked(unsigned char decoder)
+{
+    return decoder == DEC_DATE || decoder == DEC_DATETIME;
+}
 
 /* A row from its cells: an Array, or a Hash keyed by shape->keys (later duplicates win). */
 VALUE row_assemble(const row_shape *shape, const VALUE *cells);
