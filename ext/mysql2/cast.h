@@ -16,6 +16,7 @@ typedef struct cast_ctx {
     const query_options *opts;
     rb_encoding *internal; /* Encoding.default_internal when the each began, or NULL */
     VALUE scratch;         /* a String reused to hand digits to BigDecimal() (Qnil until first needed) */
+    bool no_raise;         /* casting while reading: a date Date/Time could refuse is Qundef (row_text_cell) */
     /* local-time cache: the last CAST_TZ_DAYS wall-clock days added (round robin) that have no zone transition
      * near them, and their UTC offsets; several, so that columns whose values lie on different days
      * (created_at, updated_at) do not evict each other */

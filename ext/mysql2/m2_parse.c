@@ -193,7 +193,6 @@ bool m2_parse_time(const char *s, size_t len, m2_temporal *out)
     return clock_part(&c, out, 6);
 }
 
-/* The well-known era-based conversion (400-year cycles of 146097 days), shifted so that March is month 0. */
 int m2_days_in_month(int64_t year, int month)
 {
     static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -201,6 +200,7 @@ int m2_days_in_month(int64_t year, int month)
     return month == 2 && leap ? 29 : days[month - 1];
 }
 
+/* The well-known era-based conversion (400-year cycles of 146097 days), shifted so that March is month 0. */
 int64_t m2_days_from_civil(int64_t year, int month, int day)
 {
     year -= month <= 2;

@@ -37,10 +37,10 @@ bool m2_parse_datetime(const char *s, size_t len, m2_temporal *out);
 /* "[-]H+:MM:SS[.ffffff]" (hours of any width up to 6 digits). */
 bool m2_parse_time(const char *s, size_t len, m2_temporal *out);
 
-/* Days from 1970-01-01 to a proleptic Gregorian date. Month 1..12; days beyond the month's length (or 0) count
- * on from (back before) its first day, as timegm() would normalise them. */
 /* Days in `month` (1..12) of `year` in the proleptic Gregorian calendar. */
 int m2_days_in_month(int64_t year, int month);
+/* Days from 1970-01-01 to a proleptic Gregorian date. Month 1..12; days beyond the month's length (or 0) count
+ * on from (back before) its first day, as timegm() would normalise them. */
 int64_t m2_days_from_civil(int64_t year, int month, int day);
 /* Seconds since the epoch of a civil date-time read as UTC (same normalisation). */
 int64_t m2_epoch_utc(const m2_temporal *t);

@@ -502,23 +502,21 @@ typedef struct fill_state {
     MYSQL_ROW row;
     const unsigned long *lengths;
     VALUE *cells;
-    bool check_cells; /* some column's cells may not be castable (dates): eager_row looks first */
 } fill_state;
 
-/* Casts the cells of the row just read and appends them to r->eager. Returns false, casting nothing, when a cell
- * could raise (an invalid date): that stops the early casting, and each builds the row from its text and raises
- * there, where mysql2 raises. Whatever else raises (an interrupt, no memory) goes on up. */
+/* Casts the cells of the row just read and appends them to r->eager. Returns false, keeping nothing, when a cell
+ * could raise (an invalid date, Qundef under cast.no_raise): that stops the early casting, and each builds the row from
+ * its text and raises there, where mysql2 raises. Whatever else raises (an interrupt, no memory) goes on up. */
 static bool eager_row(fill_state *f)
 {
     result_t *r = f->e.r;
-    for (unsigned int j = 0; f->check_cells && j < r->nfields; j++) {
-        if (f->row[j] && !row_text_cell_castable(r->eager_decoders[j], f->row[j], (long)f->lengths[j]))
-            return false;
-    }
-    for (unsigned int j = 0; j < r->nfields; j++)
+    for (unsigned int j = 0; j < r->nfields; j++) {
         f->cells[j] = f->row[j]
                           ? row_text_cell(&f->e.cast, &r->cols[j], r->eager_decoders[j], f->row[j], (long)f->lengths[j])
                           : Qnil;
+        if (f->cells[j] == Qundef) /* a date that could raise (cast.no_raise) */
+            return false;
+    }
     if (r->eager_rows % EAGER_CHUNK_ROWS == 0)
         rb_ary_push(r->eager, rb_ary_new()); /* grows to EAGER_CHUNK_ROWS rows: small for small results */
     rb_ary_cat(RARRAY_AREF(r->eager, RARRAY_LEN(r->eager) - 1), f->cells, r->nfields);
@@ -537,10 +535,9 @@ void result_fill(command_t *cmd, VALUE self, MYSQL_RES *res)
         r->eager_decoders = ALLOC_N(unsigned char, r->nfields);
         memcpy(r->eager_decoders, f.e.decoders, r->nfields);
         r->eager_internal = f.e.cast.internal;
-        for (unsigned int j = 0; j < r->nfields; j++) {
+        for (unsigned int j = 0; j < r->nfields; j++)
             r->eager_zoned |= r->eager_decoders[j] == DEC_DATETIME || r->eager_decoders[j] == DEC_TIME;
-            f.check_cells |= row_text_decoder_checked(r->eager_decoders[j]);
-        }
+        f.e.cast.no_raise = true;
         const char *tz = r->eager_zoned ? getenv("TZ") : NULL;
         r->eager_tz = tz ? ruby_strdup(tz) : NULL;
         RB_OBJ_WRITE(self, &r->eager, rb_ary_new());

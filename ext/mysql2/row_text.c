@@ -47,32 +47,34 @@ void row_text_decoders(const column *cols, unsigned int n, const query_options *
     }
 }
 
+/* Whether Date/Time surely accept this parsed date: false when its month or day is zero (but not the whole zero
+ * date, which casts to nil) or its calendar validity is not certain (a day past the 28th, or the Julian-Gregorian
+ * gap of 1582). Conservative: false only costs the early casting of the row. */
+static bool date_certain(const m2_temporal *t)
+{
+    if (t->year == 0 && t->month == 0 && t->day == 0)
+        return t->hour == 0 && t->minute == 0 && t->second == 0 && t->usec == 0;
+    if (t->month < 1 || t->month > 12 || t->day < 1 ||
+        (t->year == 1582 && t->month == 10 && t->day >= 5 && t->day <= 14))
+        return false;
+    return t->day <= 28 || (t->year > 1582 && t->day <= m2_days_in_month(t->year, t->month));
+}
+
 static VALUE temporal_cell(cast_ctx *x, const column *col, unsigned char decoder, const char *p, long len)
 {
     m2_temporal t;
     switch (decoder) {
     case DEC_DATE:
-        return m2_parse_date(p, (size_t)len, &t) ? cast_date(x, &t, col->name, p, len) : Qnil;
+        if (!m2_parse_date(p, (size_t)len, &t))
+            return Qnil;
+        return x->no_raise && !date_certain(&t) ? Qundef : cast_date(x, &t, col->name, p, len);
     case DEC_DATETIME:
-        return m2_parse_datetime(p, (size_t)len, &t) ? cast_datetime(x, &t, col->name, p, len) : Qnil;
+        if (!m2_parse_datetime(p, (size_t)len, &t))
+            return Qnil;
+        return x->no_raise && !date_certain(&t) ? Qundef : cast_datetime(x, &t, col->name, p, len);
     default:
         return m2_parse_time(p, (size_t)len, &t) ? cast_duration(x, &t) : Qnil;
     }
-}
-
-bool row_text_cell_castable(unsigned char decoder, const char *p, long len)
-{
-    m2_temporal t = {0};
-    if (!row_text_decoder_checked(decoder))
-        return true;
-    bool parsed = decoder == DEC_DATE ? m2_parse_date(p, (size_t)len, &t) : m2_parse_datetime(p, (size_t)len, &t);
-    if (!parsed)
-        return true; /* text that casts to nil */
-    if (t.year == 0 && t.month == 0 && t.day == 0)
-        return t.hour == 0 && t.minute == 0 && t.second == 0 && t.usec == 0; /* the zero date: nil */
-    if (t.month < 1 || t.month > 12 || t.day < 1 || (t.year == 1582 && t.month == 10 && t.day >= 5 && t.day <= 14))
-        return false;
-    return t.day <= 28 || (t.year > 1582 && t.day <= m2_days_in_month(t.year, t.month));
 }
 
 VALUE row_text_cell(cast_ctx *x, const column *col, unsigned char decoder, const char *p, long len)

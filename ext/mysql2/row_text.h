@@ -36,18 +36,10 @@ typedef struct row_shape {
     bool as_array;
 } row_shape;
 
-/* One cell of text `p` (len bytes, not NULL) through `decoder`. */
+/* One cell of text `p` (len bytes, not NULL) through `decoder`. With x->no_raise, Qundef instead of a DATE or
+ * DATETIME that Date/Time could refuse (a zero month or day, a day past the 28th whose validity is not certain,
+ * the Julian-Gregorian gap of 1582): nothing is raised for it. */
 VALUE row_text_cell(cast_ctx *x, const column *col, unsigned char decoder, const char *p, long len);
-
-/* Whether row_text_cell surely returns without raising for this cell: false for a DATE/DATETIME whose month or
- * day is zero or whose calendar validity is not certain (a day past the 28th, or the Julian-Gregorian gap of
- * 1582), which Date/DateTime may refuse. Conservative: false only costs the early casting of the row. */
-bool row_text_cell_castable(unsigned char decoder, const char *p, long len);
-/* Whether row_text_cell_castable can be false for cells of this decoder. */
-static inline bool row_text_decoder_checked(unsigned char decoder)
-{
-    return decoder == DEC_DATE || decoder == DEC_DATETIME;
-}
 
 /* A row from its cells: an Array, or a Hash keyed by shape->keys (later duplicates win). */
 VALUE row_assemble(const row_shape *shape, const VALUE *cells);

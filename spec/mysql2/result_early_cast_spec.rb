@@ -94,12 +94,24 @@ RSpec.describe Mysql2::Result, "cells cast while the rows arrive" do
   end
 
   it "casts nothing while reading results of store_result (abandon_results! frees them unread)" do
+    counting = Module.new do # Kernel.BigDecimal is what a DECIMAL cell calls
+      def BigDecimal(*args, **kwargs) # rubocop:disable Naming/MethodName
+        Thread.current[:mysql2_spec_casts] += 1 if Thread.current[:mysql2_spec_casts]
+        super
+      end
+    end
+    Kernel.singleton_class.prepend(counting)
     multi = new_client(flags: Mysql2::Client::MULTI_STATEMENTS)
-    multi.query("SELECT 1 AS a; SELECT CAST('2020-00-01' AS DATE) AS bad")
+    multi.query("SELECT 1 AS a; SELECT CAST(seq AS DECIMAL(6,2)) AS d FROM seq_1_to_50")
     expect(multi.next_result).to be(true)
+    Thread.current[:mysql2_spec_casts] = 0
     lazy = multi.store_result
-    expect(lazy.count).to eq(1)
-    expect(multi.query("SELECT 2 AS b").first).to eq("b" => 2)
+    expect(Thread.current[:mysql2_spec_casts]).to eq(0)
+    expect(lazy.count).to eq(50)
+    expect(lazy.map { |row| row["d"] }.last).to eq(BigDecimal("50"))
+    expect(Thread.current[:mysql2_spec_casts]).to eq(50) # cast by each, one per cell
+  ensure
+    Thread.current[:mysql2_spec_casts] = nil
   end
 
   it "counts and frees a result whose rows were cast but never iterated" do
