@@ -2,6 +2,7 @@
  * m2_parse.c: see m2_parse.h. A cursor walks the bytes; every step checks the remaining length.
  */
 #include <float.h>
+#include <math.h>
 #include "m2_parse.h"
 
 typedef struct cursor {
@@ -85,19 +86,76 @@ bool m2_parse_uint64(const char *s, size_t len, uint64_t *out)
 }
 
 /* Digits appended to *mant, counted in *sig from the first non-zero one; returns how many digits were read, or -1
- * past 15 significant digits. */
+ * past 19 significant digits (so *mant stays below 10^19 < 2^64). */
 static int mantissa_digits(cursor *c, uint64_t *mant, int *sig)
 {
     int n = 0;
     for (; c->p < c->end && is_digit(*c->p); c->p++, n++) {
         if (*mant == 0 && *c->p == '0')
             continue; /* a leading zero */
-        if (++*sig > 15)
+        if (++*sig > 19)
             return -1;
         *mant = *mant * 10 + (uint64_t)(*c->p - '0');
     }
     return n;
 }
+
+#ifdef __SIZEOF_INT128__
+typedef unsigned __int128 m2_u128;
+
+static int bit_length(m2_u128 x)
+{
+    uint64_t hi = (uint64_t)(x >> 64), lo = (uint64_t)x;
+    return hi ? 128 - __builtin_clzll(hi) : lo ? 64 - __builtin_clzll(lo) : 0;
+}
+
+/* The double nearest to (x + f) * 2^e, ties to even, where 0 <= f < 1 and `sticky` says whether f > 0. Needs x > 0,
+ * sticky only when x has more than 53 bits, and a result in the normal range: the callers' operands keep it there,
+ * so the rounding below is the only one (ldexp of a 53-bit integer to a normal double is exact). */
+static double round_binary(m2_u128 x, int e, bool sticky)
+{
+    int shift = bit_length(x) - 53;
+    if (shift <= 0)
+        return ldexp((double)(uint64_t)x, e);
+    m2_u128 rest = x & (((m2_u128)1 << shift) - 1), half = (m2_u128)1 << (shift - 1);
+    uint64_t m = (uint64_t)(x >> shift);
+    if (rest > half || (rest == half && (sticky || (m & 1))))
+        m++; /* up to 2^53: still exact as a double */
+    return ldexp((double)m, e + shift);
+}
+
+/* mant * 10^exp10 rounded once, exactly as strtod() rounds, for mant in (0, 2^64) and exp10 in [-27, 27] (so that
+ * 5^|exp10| < 2^63): a product of integers for exp10 >= 0; for exp10 < 0 an integer quotient of at least 65 bits
+ * (mant shifted to 128 bits, divided by 5^-exp10) whose remainder is the sticky bit. Integer arithmetic only. */
+static bool exact_decimal(uint64_t mant, int exp10, double *out)
+{
+    /* clang-format off */
+    static const uint64_t pow5[28] = {
+        1ULL, 5ULL, 25ULL, 125ULL, 625ULL, 3125ULL, 15625ULL, 78125ULL, 390625ULL, 1953125ULL, 9765625ULL,
+        48828125ULL, 244140625ULL, 1220703125ULL, 6103515625ULL, 30517578125ULL, 152587890625ULL, 762939453125ULL,
+        3814697265625ULL, 19073486328125ULL, 95367431640625ULL, 476837158203125ULL, 2384185791015625ULL,
+        11920928955078125ULL, 59604644775390625ULL, 298023223876953125ULL, 1490116119384765625ULL,
+        7450580596923828125ULL};
+    /* clang-format on */
+    if (exp10 < -27 || exp10 > 27)
+        return false;
+    if (exp10 >= 0) {
+        *out = round_binary((m2_u128)mant * pow5[exp10], exp10, false);
+        return true;
+    }
+    int lz = __builtin_clzll(mant);
+    m2_u128 num = (m2_u128)(mant << lz) << 64, den = pow5[-exp10];
+    m2_u128 quot = num / den;
+    *out = round_binary(quot, exp10 - 64 - lz, num - quot * den != 0);
+    return true;
+}
+#else
+static bool exact_decimal(uint64_t mant, int exp10, double *out)
+{
+    (void)mant, (void)exp10, (void)out;
+    return false;
+}
+#endif
 
 bool m2_parse_double_fast(const char *s, size_t len, double *out)
 {
@@ -128,13 +186,22 @@ bool m2_parse_double_fast(const char *s, size_t len, double *out)
             return false;
         exp10 += eneg ? -e : e;
     }
-    if (c.p != c.end || exp10 < -22 || exp10 > 22)
+    if (c.p != c.end)
         return false;
+    double v;
 #if !defined(FLT_EVAL_METHOD) || FLT_EVAL_METHOD != 0
-    return false; /* extended-precision arithmetic (x87) could round twice */
+    bool clinger = false; /* extended-precision arithmetic (x87) could round twice */
+#else
+    bool clinger = true;
 #endif
-    double v = (double)mant; /* exact: below 10^15 < 2^53 */
-    v = exp10 < 0 ? v / pow10[-exp10] : v * pow10[exp10];
+    if (mant == 0) {
+        v = 0.0;
+    } else if (clinger && sig <= 15 && exp10 >= -22 && exp10 <= 22) {
+        v = (double)mant; /* exact: below 10^15 < 2^53 */
+        v = exp10 < 0 ? v / pow10[-exp10] : v * pow10[exp10];
+    } else if (!exact_decimal(mant, exp10, &v)) {
+        return false;
+    }
     *out = neg ? -v : v;
     return true;
 }
