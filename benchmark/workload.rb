@@ -91,21 +91,22 @@ module Bench
       @client ||= driver.connect
     end
 
-    def now
-      Process.clock_gettime(Process::CLOCK_MONOTONIC)
+    def now(clock = Process::CLOCK_MONOTONIC)
+      Process.clock_gettime(clock)
     end
 
     # Runs one warm-up batch (not in a quick run), then `batches` batches of `per_batch` operations; the block
     # gets the operation's index and returns what it read, which must equal `expect` (when given). Returns the
-    # median seconds per operation over the batches, and the batches' values.
-    def per_op(expect: nil, &block)
+    # median seconds per operation over the batches, and the batches' values. `clock` is what is timed: wall
+    # time, or this process's CPU time (user and system) with Process::CLOCK_PROCESS_CPUTIME_ID.
+    def per_op(expect: nil, clock: Process::CLOCK_MONOTONIC, &block)
       batches, per_batch = params
       run_batch(0, per_batch, expect, &block) unless quick?
       GC.start
       samples = Array.new(batches) do |batch|
-        started = now
+        started = now(clock)
         run_batch((batch + 1) * per_batch, per_batch, expect, &block)
-        (now - started) / per_batch
+        (now(clock) - started) / per_batch
       end
       [Bench.median(samples), samples]
     end
