@@ -89,15 +89,21 @@ bool m2_parse_uint64(const char *s, size_t len, uint64_t *out)
  * past 19 significant digits (so *mant stays below 10^19 < 2^64). */
 static int mantissa_digits(cursor *c, uint64_t *mant, int *sig)
 {
-    int n = 0;
-    for (; c->p < c->end && is_digit(*c->p); c->p++, n++) {
-        if (*mant == 0 && *c->p == '0')
-            continue; /* a leading zero */
-        if (++*sig > 19)
+    const char *p = c->p, *start = p; /* locals: the stores through the pointers would be redone every digit */
+    uint64_t m = *mant;
+    if (m == 0)
+        while (p < c->end && *p == '0')
+            p++; /* leading zeros */
+    int left = 19 - *sig;
+    for (; p < c->end && is_digit(*p); p++) {
+        if (--left < 0)
             return -1;
-        *mant = *mant * 10 + (uint64_t)(*c->p - '0');
+        m = m * 10 + (uint64_t)(*p - '0');
     }
-    return n;
+    *sig = 19 - left;
+    *mant = m;
+    c->p = p;
+    return (int)(p - start);
 }
 
 #ifdef __SIZEOF_INT128__
