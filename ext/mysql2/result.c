@@ -501,25 +501,46 @@ typedef struct fill_state {
     each_state e;
     MYSQL_ROW row;
     const unsigned long *lengths;
-    VALUE *cells;
+    VALUE *cells;         /* `batch` rows of early cells not yet in r->eager (ALLOCV: marked by the GC) */
+    unsigned int pending; /* rows in `cells` */
+    unsigned int batch;   /* rows per append: more than 16 cells, which rb_ary_cat copies with one write barrier */
 } fill_state;
 
-/* Casts the cells of the row just read and appends them to r->eager. Returns false, keeping nothing, when a cell
- * could raise (an invalid date, Qundef under cast.no_raise): that stops the early casting, and each builds the row from
- * its text and raises there, where mysql2 raises. Whatever else raises (an interrupt, no memory) goes on up. */
+/* Appends the pending rows of early cells to r->eager and counts them in r->eager_rows. A batch never straddles
+ * two chunks (eager_row flushes at a chunk's end). The first chunk grows from empty (small results stay small);
+ * a result that reaches a second chunk is big, and every further chunk is allocated at its full size at once. */
+static void eager_flush(fill_state *f)
+{
+    result_t *r = f->e.r;
+    if (f->pending == 0)
+        return;
+    if (r->eager_rows % EAGER_CHUNK_ROWS == 0) {
+        long chunks = RARRAY_LEN(r->eager);
+        rb_ary_push(r->eager, chunks ? rb_ary_new_capa(EAGER_CHUNK_ROWS * (long)r->nfields) : rb_ary_new());
+    }
+    rb_ary_cat(RARRAY_AREF(r->eager, RARRAY_LEN(r->eager) - 1), f->cells, (long)(f->pending * r->nfields));
+    r->eager_rows += f->pending;
+    f->pending = 0;
+}
+
+/* Casts the cells of the row just read into the pending batch (appended to r->eager when full). Returns false,
+ * keeping nothing of this row, when a cell could raise (an invalid date, Qundef under cast.no_raise): that stops
+ * the early casting, and each builds the row from its text and raises there, where mysql2 raises. Whatever else
+ * raises (an interrupt, no memory) goes on up, and the pending rows are dropped (each builds them from the text). */
 static bool eager_row(fill_state *f)
 {
     result_t *r = f->e.r;
+    VALUE *cells = f->cells + (size_t)f->pending * r->nfields;
     for (unsigned int j = 0; j < r->nfields; j++) {
-        f->cells[j] = f->row[j]
-                          ? row_text_cell(&f->e.cast, &r->cols[j], r->eager_decoders[j], f->row[j], (long)f->lengths[j])
-                          : Qnil;
-        if (f->cells[j] == Qundef) /* a date that could raise (cast.no_raise) */
+        cells[j] = f->row[j]
+                       ? row_text_cell(&f->e.cast, &r->cols[j], r->eager_decoders[j], f->row[j], (long)f->lengths[j])
+                       : Qnil;
+        if (cells[j] == Qundef) /* a date that could raise (cast.no_raise) */
             return false;
     }
-    if (r->eager_rows % EAGER_CHUNK_ROWS == 0)
-        rb_ary_push(r->eager, rb_ary_new()); /* grows to EAGER_CHUNK_ROWS rows: small for small results */
-    rb_ary_cat(RARRAY_AREF(r->eager, RARRAY_LEN(r->eager) - 1), f->cells, r->nfields);
+    f->pending++;
+    if (f->pending == f->batch || (r->eager_rows + f->pending) % EAGER_CHUNK_ROWS == 0)
+        eager_flush(f);
     return true;
 }
 
@@ -541,7 +562,8 @@ void result_fill(command_t *cmd, VALUE self, MYSQL_RES *res)
         const char *tz = r->eager_zoned ? getenv("TZ") : NULL;
         r->eager_tz = tz ? ruby_strdup(tz) : NULL;
         RB_OBJ_WRITE(self, &r->eager, rb_ary_new());
-        f.cells = ALLOCV_N(VALUE, tmp, r->nfields);
+        f.batch = r->nfields > 16 || r->nfields == 0 ? 1 : 16 / r->nfields + 1;
+        f.cells = ALLOCV_N(VALUE, tmp, (size_t)f.batch * r->nfields);
     }
     for (uint64_t n = 1;; n++) {
         command_drive(cmd, m2_conn_fetch_row_start(c, res));
@@ -550,12 +572,14 @@ void result_fill(command_t *cmd, VALUE self, MYSQL_RES *res)
         f.lengths = mysql_fetch_lengths(res);
         if (!raw_rows_append(r->raw, f.row, f.lengths))
             rb_memerror(); /* cmd->unfinished: the session is torn down */
-        if (casting && !eager_row(&f))
+        if (casting && !eager_row(&f)) {
+            eager_flush(&f);
             casting = false;
-        if (casting)
-            r->eager_rows = n;
+        }
         maybe_yield(&f.e, n);
     }
+    if (casting)
+        eager_flush(&f);
     if (tmp)
         ALLOCV_END(tmp);
     r->server_status = c->mysql->server_status; /* the final status (query_was_slow) comes with the last row */

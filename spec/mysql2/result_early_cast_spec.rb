@@ -94,24 +94,49 @@ RSpec.describe Mysql2::Result, "cells cast while the rows arrive" do
   end
 
   it "casts nothing while reading results of store_result (abandon_results! frees them unread)" do
-    counting = Module.new do # Kernel.BigDecimal is what a DECIMAL cell calls
-      def BigDecimal(*args, **kwargs) # rubocop:disable Naming/MethodName
-        Thread.current[:mysql2_spec_casts] += 1 if Thread.current[:mysql2_spec_casts]
-        super
-      end
-    end
-    Kernel.singleton_class.prepend(counting)
     multi = new_client(flags: Mysql2::Client::MULTI_STATEMENTS)
     multi.query("SELECT 1 AS a; SELECT CAST(seq AS DECIMAL(6,2)) AS d FROM seq_1_to_50")
     expect(multi.next_result).to be(true)
-    Thread.current[:mysql2_spec_casts] = 0
-    lazy = multi.store_result
-    expect(Thread.current[:mysql2_spec_casts]).to eq(0)
+    casts, lazy = count_decimal_casts { multi.store_result }
+    expect(casts).to eq(0)
     expect(lazy.count).to eq(50)
-    expect(lazy.map { |row| row["d"] }.last).to eq(BigDecimal("50"))
-    expect(Thread.current[:mysql2_spec_casts]).to eq(50) # cast by each, one per cell
-  ensure
-    Thread.current[:mysql2_spec_casts] = nil
+    casts, values = count_decimal_casts { lazy.map { |row| row["d"] } }
+    expect(values.last).to eq(BigDecimal("50"))
+    expect(casts).to eq(50) # cast by each, one per cell
+  end
+
+  context "at the edges of the batches and chunks that keep the early cells" do
+    # Early cells are appended in batches of 16 / columns + 1 rows, into chunks of 512 rows (ext/mysql2/result.c).
+    # One DECIMAL column counts the casts (count_decimal_casts).
+    def edge_sql(columns, rows, date: "DATE '2020-01-01' + INTERVAL seq DAY")
+      others = (3..columns).map { |i| ", seq * #{i} AS c#{i}" }.join
+      "SELECT CAST(seq AS DECIMAL(8,1)) AS d, CAST(#{date} AS DATE) AS dt#{others} FROM seq_1_to_#{rows}"
+    end
+
+    [[2, 1], [2, 511], [3, 512], [5, 513], [16, 1025], [17, 1100], [40, 1537]].each do |columns, rows|
+      it "casts all #{rows} rows of #{columns} columns while reading, and each gives them in order" do
+        sql = edge_sql(columns, rows)
+        casts, result = count_decimal_casts { client.query(sql) }
+        expect(casts).to eq(rows)
+        casts, got = count_decimal_casts { rows_of(result) }
+        expect(casts).to eq(0)
+        expect(got.map { |row| row["d"] }).to eq((1..rows).map { |i| BigDecimal(i) })
+        expect(got).to eq(rows_of(client.query(sql, cache_rows: false))) # built from the text
+      end
+    end
+
+    it "keeps the rows cast before an invalid date past a chunk's end, and casts the rest in each" do
+      client.query("SET SESSION sql_mode = ''")
+      sql = edge_sql(3, 700, date: "IF(seq = 600, '2020-00-10', DATE '2020-01-01' + INTERVAL seq DAY)")
+      casts, result = count_decimal_casts { client.query(sql) }
+      expect(casts).to eq(600) # rows 1 to 600 (the DECIMAL before the date), then casting stopped
+      seen = []
+      casts, = count_decimal_casts do
+        expect { result.each { |row| seen << row["c3"] } }.to raise_error(Mysql2::Error, /Invalid date/)
+      end
+      expect(seen).to eq((1..599).map { |i| i * 3 })
+      expect(casts).to eq(1) # only row 600's DECIMAL: rows 1 to 599 were all cast early
+    end
   end
 
   it "counts and frees a result whose rows were cast but never iterated" do

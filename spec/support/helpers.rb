@@ -73,6 +73,27 @@ module Mysql2Test
       silence_warnings { Encoding.default_internal = saved }
     end
 
+    # Counts the calls to Kernel.BigDecimal (what a DECIMAL cell with a scale is cast with) made by this thread
+    # while the block runs; returns [count, the block's value]. The counting module is prepended once.
+    def count_decimal_casts
+      unless Kernel.singleton_class.ancestors.include?(DecimalCastCounter)
+        Kernel.singleton_class.prepend(DecimalCastCounter)
+      end
+      Thread.current[:mysql2_spec_casts] = 0
+      value = yield
+      [Thread.current[:mysql2_spec_casts], value]
+    ensure
+      Thread.current[:mysql2_spec_casts] = nil
+    end
+
+    # Kernel.BigDecimal, counted per thread while Thread.current[:mysql2_spec_casts] is set (count_decimal_casts).
+    module DecimalCastCounter
+      def BigDecimal(*args, **kwargs) # rubocop:disable Naming/MethodName
+        Thread.current[:mysql2_spec_casts] += 1 if Thread.current[:mysql2_spec_casts]
+        super
+      end
+    end
+
     def silence_warnings
       verbose = $VERBOSE
       $VERBOSE = nil
