@@ -2,8 +2,10 @@
  * double_check.c: m2_parse_double_fast() against strtod(), bit for bit, over generated decimal texts: random
  * digits (1 to 21 of them, so past both fast paths' limits), decimal points anywhere, exponents, signs, and the
  * hard cases of rounding: texts exactly halfway between two adjacent doubles (ties go to the even one) and one unit
- * of their last digit either side. Deterministic (a fixed seed, or argv[1]); exits non-zero at the first
- * disagreement, or if a fast path was never taken. Built and run by `rake fuzz:regress` (ASan + UBSan).
+ * of their last digit either side, ties written with a positive exponent, and texts a hair above a tie that only
+ * the remainder of the division decides. Deterministic (a fixed seed, or argv[1]); exits non-zero on a
+ * disagreement, or when too few texts of a kind were answered by the fast paths (a path that declines everything
+ * would otherwise pass). Built and run by `rake fuzz:regress` (ASan + UBSan).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -29,25 +31,38 @@ static unsigned below(unsigned n)
     return (unsigned)(next_random() % n);
 }
 
-static long answered, disagreed, sticky_cases;
+static long answered, beyond_clinger, disagreed, ties, sticky_cases;
 
-/* Compares the fast path with strtod() on `text`; prints the first disagreements. */
-static void check(const char *text)
+/* Digits from the first non-zero one up to the exponent: more than 15 is past Clinger's path. */
+static int significant_digits(const char *text)
+{
+    int n = 0;
+    for (const char *p = text; *p && *p != 'e'; p++)
+        if (*p >= '0' && *p <= '9' && (n > 0 || *p != '0'))
+            n++;
+    return n;
+}
+
+/* Compares the fast path with strtod() on `text`; prints the first disagreements. Returns whether the fast path
+ * answered. */
+static bool check(const char *text)
 {
     double fast;
     if (!m2_parse_double_fast(text, strlen(text), &fast))
-        return;
+        return false;
     answered++;
+    beyond_clinger += significant_digits(text) > 15;
     char *end;
     double slow = strtod(text, &end);
     if (*end != '\0' || memcmp(&fast, &slow, sizeof(fast)) != 0) {
         if (disagreed++ < 10)
             fprintf(stderr, "disagree: \"%s\" fast %.17g strtod %.17g\n", text, fast, slow);
     }
+    return true;
 }
 
 /* `digits` (a decimal integer) with a point `point` places from its right end (0: none), a sign and an exponent. */
-static void emit(const char *digits, int point, bool negative, int exponent, bool with_exponent)
+static bool emit(const char *digits, int point, bool negative, int exponent, bool with_exponent)
 {
     char text[96];
     size_t n = strlen(digits), at = 0;
@@ -73,7 +88,7 @@ static void emit(const char *digits, int point, bool negative, int exponent, boo
     if (with_exponent)
         at += (size_t)snprintf(text + at, sizeof(text) - at, "e%d", exponent);
     text[at] = '\0';
-    check(text);
+    return check(text);
 }
 
 static void random_text(void)
@@ -83,7 +98,10 @@ static void random_text(void)
     for (int i = 0; i < n; i++)
         digits[i] = (char)('0' + below(10));
     digits[n] = '\0';
-    emit(digits, (int)below((unsigned)n + 3), below(2), (int)below(61) - 30, below(3) == 0);
+    int point = (int)below((unsigned)n + 3);
+    bool negative = below(2);
+    int exponent = (int)below(61) - 30;
+    emit(digits, point, negative, exponent, below(3) == 0); /* one below() per statement: a fixed sequence */
 }
 
 /* An odd 54-bit M (the halfway point between two 53-bit neighbours) times 2^k (k >= 0) or, for k < 0, written as
@@ -99,15 +117,42 @@ static void halfway_text(void)
         value <<= k;
     for (int i = k; i < 0; i++, point++)
         value *= 5;
-    if (value >= (unsigned __int128)10000000000000000000ULL * 10)
-        return; /* more than 20 digits: past every fast path */
+    if (value > UINT64_MAX - 1)
+        return; /* 20 digits or more: past every fast path */
     uint64_t v = (uint64_t)value;
     int shift = (int)below(6);
     for (int delta = -1; delta <= 1; delta++) {
         char digits[32];
         snprintf(digits, sizeof(digits), "%" PRIu64, v + (uint64_t)(int64_t)delta);
-        emit(digits, point + shift, below(2), shift, shift != 0);
+        bool negative = below(2);
+        if (emit(digits, point + shift, negative, shift, shift != 0) && delta == 0)
+            ties++;
     }
+}
+
+/* A halfway point written with a positive exponent: an odd q such that M = q * 5^t is an odd 54-bit number, so
+ * q * 10^t = M * 2^t lies exactly between two doubles; q is followed by `zeros` zeros and a point (the same value,
+ * more significant digits: past Clinger's path, into the product path when zeros <= t, the quotient path else). */
+static void positive_exponent_tie(void)
+{
+    int t = 1 + (int)below(22);
+    uint64_t p5 = 1;
+    for (int i = 0; i < t; i++)
+        p5 *= 5;
+    uint64_t lo = ((1ULL << 53) + p5 - 1) / p5, hi = ((1ULL << 54) - 1) / p5;
+    if (hi < lo)
+        return;
+    uint64_t q = (lo + next_random() % (hi - lo + 1)) | 1;
+    if (q > hi)
+        return;
+    char digits[32];
+    int n = snprintf(digits, sizeof(digits), "%" PRIu64, q);
+    int zeros = (int)below((unsigned)(20 - n));
+    memset(digits + n, '0', (size_t)zeros);
+    digits[n + zeros] = '\0';
+    bool negative = below(2);
+    if (emit(digits, zeros, negative, t, true))
+        ties++;
 }
 
 /* A 19-digit w and k such that w / 10^k lies a hair above a halfway point: w * 2^64 = Q * 5^k + R with Q's bits
@@ -135,8 +180,9 @@ static void sticky_text(void)
         return;
     char digits[32];
     snprintf(digits, sizeof(digits), "%" PRIu64, w);
-    sticky_cases++;
-    emit(digits, 0, below(2), -k, true);
+    bool negative = below(2);
+    if (emit(digits, 0, negative, -k, true))
+        sticky_cases++;
 }
 
 int main(int argc, char **argv)
@@ -146,6 +192,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < CASES; i++) {
         random_text();
         halfway_text();
+        positive_exponent_tie();
         sticky_text();
     }
     static const char *const fixed[] = {"0",
@@ -165,8 +212,9 @@ int main(int argc, char **argv)
                                         "-.5e1"};
     for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
         check(fixed[i]);
-    printf("double_check: %ld texts answered by the fast paths (%ld a hair above halfway), %ld disagreements with "
-           "strtod()\n",
-           answered, sticky_cases, disagreed);
-    return disagreed == 0 && answered > CASES / 2 && sticky_cases > CASES / 20 ? 0 : 1;
+    printf("double_check: %ld texts answered by the fast paths (%ld with more than 15 significant digits, %ld exact "
+           "ties, %ld a hair above a tie), %ld disagreements with strtod()\n",
+           answered, beyond_clinger, ties, sticky_cases, disagreed);
+    /* every kind of text must have been answered often: a fast path that declines everything proves nothing */
+    return disagreed == 0 && beyond_clinger > CASES / 2 && ties > CASES / 4 && sticky_cases > CASES / 20 ? 0 : 1;
 }

@@ -27,7 +27,8 @@ bool m2_parse_uint64(const char *s, size_t len, uint64_t *out);
 /* The double of "[-]digits[.[digits]]", "[-].digits", each with an optional "e[+-]" and 1 to 3 digits, when it can be
  * computed with a single rounding: up to 15 significant digits and a power of ten up to 1e22 (one IEEE operation on
  * exact operands: Clinger's fast path), else up to 19 significant digits and a power of ten up to 1e27 (128-bit
- * integer arithmetic, rounded to nearest, ties to even). Either way *out is bit for bit what strtod() returns.
+ * integer arithmetic, rounded to nearest, ties to even). Either way *out is bit for bit what strtod() returns in
+ * the default rounding mode (to nearest), the only one Ruby runs in.
  * Returns false for anything else (more digits, bigger exponents, other syntax): the caller uses strtod(). */
 bool m2_parse_double_fast(const char *s, size_t len, double *out);
 

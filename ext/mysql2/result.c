@@ -352,12 +352,13 @@ static VALUE buffered_row(each_state *e, uint64_t i, bool use_eager)
     char **row = e->text;
     bool from_text = !use_eager || i >= r->eager_rows;
     unsigned int n = r->nfields;
-    VALUE chunk = from_text ? Qnil : RARRAY_AREF(r->eager, (long)(i / EAGER_CHUNK_ROWS));
     if ((from_text || e->recast) && !raw_rows_get(r->raw, i, row, e->lengths))
         m2r_raise(cMysql2Error, "Result set has already been freed"); /* a released row: not asked for */
     if (from_text)
         return each_build(e, row, e->lengths);
-    if (RARRAY_LEN(chunk) < (long)((i % EAGER_CHUNK_ROWS + 1) * n))
+    long k = (long)(i / EAGER_CHUNK_ROWS); /* below RARRAY_LEN(r->eager) while i < eager_rows: checked all the same */
+    VALUE chunk = k < RARRAY_LEN(r->eager) ? RARRAY_AREF(r->eager, k) : Qnil;
+    if (NIL_P(chunk) || RARRAY_LEN(chunk) < (long)((i % EAGER_CHUNK_ROWS + 1) * n))
         m2r_raise(cMysql2Error, "Result set has already been freed"); /* an emptied chunk: not asked for */
     VALUE tmp, keys = each_keys(e);
     VALUE *cells = ALLOCV_N(VALUE, tmp, n);
