@@ -1,7 +1,7 @@
 /*
  * cast.c: see cast.h. Times are built from epoch seconds with rb_time_timespec_new; the local zone's offset comes
- * from localtime_r, cached for the last few wall-clock days while no transition is near, and Ruby's Time.local decides
- * whenever one is (DST gaps and overlaps), so the results are exactly Time.local's.
+ * from localtime_r, cached process-wide for the last few wall-clock days while no transition is near, and Ruby's
+ * Time.local decides whenever one is (DST gaps and overlaps), so the results are exactly Time.local's.
  */
 #define _GNU_SOURCE 1 /* strtod_l; as ruby/config.h defines it */
 #include <limits.h>
@@ -115,6 +115,39 @@ VALUE cast_date(const cast_ctx *x, const m2_temporal *t, const char *field, cons
     return rb_funcall(cDate, id_civil, 3, INT2FIX(t->year), INT2FIX(t->month), INT2FIX(t->day));
 }
 
+#define ZONE_CACHE_DAYS 16
+
+/* The UTC offsets of the last ZONE_CACHE_DAYS wall-clock days looked up (round robin) that have no zone transition
+ * within two days, under the ENV["TZ"] value `tz` (NULL: unset) they were computed for. An offset is a function of
+ * the zone's name, so the entries serve every later each while TZ keeps that value (a point select then casts
+ * its created_at without localtime_r); each each compares TZ once (check_zone) and a new value empties the cache.
+ * Like Ruby's own Time, it does not see TZ changed behind Ruby's back (setenv from C) or /etc/localtime replaced
+ * while TZ is unset. Read and written with the GVL held, never across a call into Ruby. */
+static struct {
+    bool usable; /* `tz` is the value the entries belong to (false: a copy of it could not be made) */
+    char *tz;    /* malloc'd */
+    struct {
+        int64_t day;
+        long offset;
+    } days[ZONE_CACHE_DAYS];
+    int used, next; /* entries filled; the one replaced next */
+} zone_cache;
+
+/* Once per each: empties the zone cache unless it belongs to the current ENV["TZ"]. */
+static void check_zone(cast_ctx *x)
+{
+    if (x->tz_checked)
+        return;
+    x->tz_checked = true;
+    const char *tz = getenv("TZ");
+    if (zone_cache.usable && (tz && zone_cache.tz ? strcmp(tz, zone_cache.tz) == 0 : tz == zone_cache.tz))
+        return;
+    free(zone_cache.tz);
+    zone_cache.tz = tz ? strdup(tz) : NULL;
+    zone_cache.usable = !tz || zone_cache.tz;
+    zone_cache.used = zone_cache.next = 0;
+}
+
 static long utc_offset_at(int64_t instant)
 {
     time_t tt = (time_t)instant;
@@ -142,9 +175,10 @@ static void refresh_zone(cast_ctx *x)
 static bool local_instant(cast_ctx *x, int64_t wall, int64_t *out)
 {
     int64_t day = wall >= 0 ? wall / 86400 : -((-wall + 86399) / 86400);
-    for (int i = 0; i < x->tz_used; i++) {
-        if (x->tz_days[i].day == day) {
-            *out = wall - x->tz_days[i].offset;
+    check_zone(x);
+    for (int i = 0; i < zone_cache.used; i++) {
+        if (zone_cache.days[i].day == day) {
+            *out = wall - zone_cache.days[i].offset;
             return true;
         }
     }
@@ -152,12 +186,14 @@ static bool local_instant(cast_ctx *x, int64_t wall, int64_t *out)
     long before = utc_offset_at(day * 86400 - 2 * 86400), after = utc_offset_at(day * 86400 + 3 * 86400);
     if (before != after || before == LONG_MIN)
         return false;
-    int slot = x->tz_next; /* round robin: the oldest entry once all are used */
-    x->tz_next = (x->tz_next + 1) % CAST_TZ_DAYS;
-    if (x->tz_used < CAST_TZ_DAYS)
-        x->tz_used++;
-    x->tz_days[slot].day = day;
-    x->tz_days[slot].offset = before;
+    if (zone_cache.usable) {
+        int slot = zone_cache.next; /* round robin: the oldest entry once all are used */
+        zone_cache.next = (zone_cache.next + 1) % ZONE_CACHE_DAYS;
+        if (zone_cache.used < ZONE_CACHE_DAYS)
+            zone_cache.used++;
+        zone_cache.days[slot].day = day;
+        zone_cache.days[slot].offset = before;
+    }
     *out = wall - before;
     return true;
 }

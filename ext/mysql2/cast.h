@@ -9,23 +9,14 @@
 #include "query_options.h"
 #include "m2_parse.h"
 
-#define CAST_TZ_DAYS 4
-
 /* The state of one each (or one execute): built on the C stack, lives as long as the rows are being built. */
 typedef struct cast_ctx {
     const query_options *opts;
     rb_encoding *internal; /* Encoding.default_internal when the each began, or NULL */
     VALUE scratch;         /* a String reused to hand digits to BigDecimal() (Qnil until first needed) */
     bool no_raise;         /* casting while reading: a date Date/Time could refuse is Qundef (row_text_cell) */
-    /* local-time cache: the last CAST_TZ_DAYS wall-clock days added (round robin) that have no zone transition
-     * near them, and their UTC offsets; several, so that columns whose values lie on different days
-     * (created_at, updated_at) do not evict each other */
-    struct {
-        int64_t day;
-        long offset;
-    } tz_days[CAST_TZ_DAYS];
-    int tz_used, tz_next; /* entries filled; the one replaced next */
-    bool tz_read;         /* the zone was brought up to date during this each */
+    bool tz_checked;       /* the process-wide zone cache (cast.c) was matched against ENV["TZ"] in this each */
+    bool tz_read;          /* the zone was brought up to date during this each */
 } cast_ctx;
 
 void cast_ctx_init(cast_ctx *x, const query_options *opts);

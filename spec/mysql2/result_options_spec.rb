@@ -180,6 +180,21 @@ RSpec.describe Mysql2::Result, "query options" do
       with_tz("Asia/Kathmandu") { expect(client.query(sql).first["t"].utc_offset).to eq(20_700) }
     end
 
+    it "gives Time.local's times for 12 days around a DST change, query after query, as ENV['TZ'] changes" do
+      # the UTC offsets of days without a transition nearby are kept between queries while TZ keeps its value
+      # (up to 16 days: these 12 fit, so a later query with the same TZ takes them all from there)
+      days = "SELECT TIMESTAMP '2021-03-08 12:34:56' + INTERVAL seq DAY AS t FROM seq_0_to_11"
+      expected = (0..11).map { |i| Time.utc(2021, 3, 8, 12, 34, 56) + (i * 86_400) }
+      ["America/New_York", "America/New_York", "Asia/Kathmandu", "Europe/London", nil, "America/New_York"]
+        .each do |zone|
+        with_tz(zone) do
+          got = client.query(days).map { |row| row["t"] }
+          local = expected.map { |t| Time.local(t.year, t.month, t.day, t.hour, t.min, t.sec) }
+          expect(got.map { |t| [t.to_i, t.utc_offset] }).to eq(local.map { |t| [t.to_i, t.utc_offset] }), zone.inspect
+        end
+      end
+    end
+
     it "follows the zone when Ruby re-reads it between queries (TZ=A, another zone, Time.now, TZ=A)" do
       zones = ["Asia/Kathmandu", "UTC", nil, "America/New_York", "Asia/Kathmandu", nil, "UTC", "Asia/Kathmandu"]
       zones.each_cons(2) do |zone, other|
