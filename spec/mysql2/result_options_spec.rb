@@ -239,6 +239,9 @@ RSpec.describe Mysql2::Result, "query options" do
       result = client.query("SELECT seq FROM seq_1_to_20000", rows_per_gvl_yield: 100) # rows now in memory
       ticks = 0
       ticker = Thread.new { loop { ticks += 1 and Thread.pass } }
+      # the ticker has started and waits for the GVL from now on: on a loaded machine its native thread could
+      # otherwise start only after the whole each (CI once saw that under spec:gc_verify)
+      Thread.pass until ticks.positive?
       seen = []
       result.each { seen << ticks if seen.size < 20_000 } # pure CPU: only the yields let the ticker in
       ticker.kill.join
