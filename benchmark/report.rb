@@ -32,6 +32,20 @@ module Bench
       Bench.median(@results[workload.name][driver][:raws])
     end
 
+    # "5 rounds", or "5 rounds (15 for select1, point)" when some workloads have a round factor.
+    def rounds_text
+      text = @rounds == 1 ? "1 round" : "#{@rounds} rounds"
+      more = extra_rounds.map { |n, workloads| "#{n} for #{workloads.map(&:name).join(", ")}" }
+      more.empty? ? text : "#{text} (#{more.join("; ")})"
+    end
+
+    # Workloads run for more rounds than the others, grouped by their number of rounds.
+    def extra_rounds
+      return {} if @quick
+
+      @workloads.reject { |w| w.round_factor == 1 }.group_by { |w| @rounds * w.round_factor }
+    end
+
     def ratio(workload, driver)
       workload.ratio(median_raw(workload, "ours"), median_raw(workload, driver))
     end
@@ -151,7 +165,7 @@ module Bench
 
         ## Results
 
-        Medians over #{@rounds} interleaved round#{"s" if @rounds > 1}: each cell of a round is its own process, and
+        Medians over #{rounds_text} interleaved: each cell of a round is its own process, and
         within a process the value is the median of its batches. A "vs" column is that driver's median divided by
         this gem's (inverted for the per-second rows), so **above 1× means this gem is better** (faster, fewer
         objects, less memory) and below 1× means it is behind. The C floor builds no Ruby objects: its column is the

@@ -110,11 +110,14 @@ module Bench
       end
     end
 
+    # Rounds beyond the run's own count go to the workloads with a round factor above 1, still interleaved.
     def run_rounds
-      total = @rounds * @workloads.size * @drivers.size
+      total = @workloads.sum { |w| @rounds * w.round_factor } * @drivers.size
       done = 0
-      @rounds.times do |round|
+      (@rounds * @workloads.map(&:round_factor).max).times do |round|
         @workloads.each do |workload|
+          next if round >= @rounds * workload.round_factor
+
           @drivers.each do |driver|
             done += 1
             line = run_one(workload, driver)

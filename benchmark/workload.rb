@@ -19,8 +19,10 @@ module Bench
   # One workload: what the report shows (group, title, metric) and how a worker measures it. `full` and `quick`
   # are [batches, operations per batch] for the per-operation workloads (the value of a process is the median of
   # its batches), or a count of repetitions for the others. `floor` is the C program's mode and SQL, nil when the
-  # floor has no equivalent.
-  Workload = Struct.new(:name, :group, :title, :metric, :full, :quick, :floor, :body, keyword_init: true) do
+  # floor has no equivalent. `rounds` multiplies the run's rounds for this workload (round trips: short processes
+  # whose values move the most from one process to the next).
+  Workload = Struct.new(:name, :group, :title, :metric, :full, :quick, :floor, :rounds, :body,
+                        keyword_init: true) do
     def display(raw)
       return nil if raw.nil?
 
@@ -45,6 +47,10 @@ module Bench
 
     def params(quick)
       quick ? self.quick : full
+    end
+
+    def round_factor
+      rounds || 1
     end
   end
 
