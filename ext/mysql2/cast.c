@@ -120,7 +120,8 @@ VALUE cast_date(const cast_ctx *x, const m2_temporal *t, const char *field, cons
 /* The UTC offsets of the last ZONE_CACHE_DAYS wall-clock days looked up (round robin) that have no zone transition
  * within two days, under the ENV["TZ"] value `tz` (NULL: unset) they were computed for. An offset is a function of
  * the zone's name, so the entries serve every later each while TZ keeps that value (a point select then casts
- * its created_at without localtime_r); each each compares TZ once (check_zone) and a new value empties the cache.
+ * its created_at without localtime_r); each each compares TZ once (check_zone), and again with the zone refreshed
+ * before it adds a day, and a new value empties the cache.
  * Like Ruby's own Time, it does not see TZ changed behind Ruby's back (setenv from C) or /etc/localtime replaced
  * while TZ is unset. Read and written with the GVL held, never across a call into Ruby. */
 static struct {
@@ -182,6 +183,10 @@ static bool local_instant(cast_ctx *x, int64_t wall, int64_t *out)
             return true;
         }
     }
+    /* A miss (once per new day): TZ is compared again and the zone refreshed, so that what goes into the cache
+     * belongs to its TZ even if this each's block changed ENV["TZ"] (and had Ruby re-read the zone) meanwhile. */
+    x->tz_checked = x->tz_read = false;
+    check_zone(x);
     refresh_zone(x);
     long before = utc_offset_at(day * 86400 - 2 * 86400), after = utc_offset_at(day * 86400 + 3 * 86400);
     if (before != after || before == LONG_MIN)

@@ -195,6 +195,19 @@ RSpec.describe Mysql2::Result, "query options" do
       end
     end
 
+    it "keeps no offsets of another zone when ENV['TZ'] changed and came back inside an each's block" do
+      sql = "SELECT TIMESTAMP '2021-05-01 12:00:00' + INTERVAL seq DAY AS t FROM seq_0_to_5"
+      with_tz("Asia/Kathmandu") do
+        client.query(sql, cache_rows: false).each do |_row| # cast in each, between the block's calls
+          ENV["TZ"] = "America/New_York"
+          Time.now.utc_offset # Ruby re-reads the zone
+          ENV["TZ"] = "Asia/Kathmandu"
+        end
+        expected = (0..5).map { |i| Time.local(2021, 5, 1 + i, 12, 0, 0).to_i }
+        expect(client.query(sql).map { |row| row["t"].to_i }).to eq(expected)
+      end
+    end
+
     it "follows the zone when Ruby re-reads it between queries (TZ=A, another zone, Time.now, TZ=A)" do
       zones = ["Asia/Kathmandu", "UTC", nil, "America/New_York", "Asia/Kathmandu", nil, "UTC", "Asia/Kathmandu"]
       zones.each_cons(2) do |zone, other|
