@@ -120,10 +120,13 @@ VALUE cast_date(const cast_ctx *x, const m2_temporal *t, const char *field, cons
 /* The UTC offsets of the last ZONE_CACHE_DAYS wall-clock days looked up (round robin) that have no zone transition
  * within two days, under the ENV["TZ"] value `tz` (NULL: unset) they were computed for. An offset is a function of
  * the zone's name, so the entries serve every later each while TZ keeps that value (a point select then casts
- * its created_at without localtime_r); each each compares TZ once (check_zone), and again with the zone refreshed
- * before it adds a day, and a new value empties the cache.
- * Like Ruby's own Time, it does not see TZ changed behind Ruby's back (setenv from C) or /etc/localtime replaced
- * while TZ is unset. Read and written with the GVL held, never across a call into Ruby. */
+ * its created_at without localtime_r). Each each compares TZ when it starts using the cache, again whenever the
+ * cache changed zones since (a query in its block, or in another thread while it waited, under another TZ), and
+ * again with the zone refreshed before it adds a day; a new value empties the cache (a new generation).
+ * Unlike Ruby's own Time, which re-reads the zone after any write to ENV["TZ"], it keeps its offsets while TZ
+ * keeps its value: a tzdata update, or /etc/localtime replaced while TZ is unset, is seen only once TZ has had
+ * another value in between (or in a new process). Read and written with the GVL held, never across a call into
+ * Ruby. */
 static struct {
     bool usable; /* `tz` is the value the entries belong to (false: a copy of it could not be made) */
     char *tz;    /* malloc'd */
@@ -131,22 +134,27 @@ static struct {
         int64_t day;
         long offset;
     } days[ZONE_CACHE_DAYS];
-    int used, next; /* entries filled; the one replaced next */
+    int used, next;           /* entries filled; the one replaced next */
+    unsigned long generation; /* incremented whenever the cache is emptied for another TZ */
 } zone_cache;
 
-/* Once per each: empties the zone cache unless it belongs to the current ENV["TZ"]. */
-static void check_zone(cast_ctx *x)
+/* Empties the zone cache unless it belongs to the current ENV["TZ"]: when this each first uses it, when it changed
+ * zones since this each last looked (`again` is false), and always when `again`. */
+static void check_zone(cast_ctx *x, bool again)
 {
-    if (x->tz_checked)
+    if (!again && x->tz_checked && x->tz_generation == zone_cache.generation)
         return;
-    x->tz_checked = true;
     const char *tz = getenv("TZ");
-    if (zone_cache.usable && (tz && zone_cache.tz ? strcmp(tz, zone_cache.tz) == 0 : tz == zone_cache.tz))
-        return;
-    free(zone_cache.tz);
-    zone_cache.tz = tz ? strdup(tz) : NULL;
-    zone_cache.usable = !tz || zone_cache.tz;
-    zone_cache.used = zone_cache.next = 0;
+    if (!zone_cache.usable || !(tz && zone_cache.tz ? strcmp(tz, zone_cache.tz) == 0 : tz == zone_cache.tz)) {
+        free(zone_cache.tz);
+        zone_cache.tz = tz ? strdup(tz) : NULL;
+        zone_cache.usable = !tz || zone_cache.tz;
+        zone_cache.used = zone_cache.next = 0;
+        zone_cache.generation++;
+    }
+    x->tz_moved |= x->tz_checked && x->tz_generation != zone_cache.generation;
+    x->tz_checked = true;
+    x->tz_generation = zone_cache.generation;
 }
 
 static long utc_offset_at(int64_t instant)
@@ -176,7 +184,7 @@ static void refresh_zone(cast_ctx *x)
 static bool local_instant(cast_ctx *x, int64_t wall, int64_t *out)
 {
     int64_t day = wall >= 0 ? wall / 86400 : -((-wall + 86399) / 86400);
-    check_zone(x);
+    check_zone(x, false);
     for (int i = 0; i < zone_cache.used; i++) {
         if (zone_cache.days[i].day == day) {
             *out = wall - zone_cache.days[i].offset;
@@ -185,8 +193,8 @@ static bool local_instant(cast_ctx *x, int64_t wall, int64_t *out)
     }
     /* A miss (once per new day): TZ is compared again and the zone refreshed, so that what goes into the cache
      * belongs to its TZ even if this each's block changed ENV["TZ"] (and had Ruby re-read the zone) meanwhile. */
-    x->tz_checked = x->tz_read = false;
-    check_zone(x);
+    check_zone(x, true);
+    x->tz_read = false;
     refresh_zone(x);
     long before = utc_offset_at(day * 86400 - 2 * 86400), after = utc_offset_at(day * 86400 + 3 * 86400);
     if (before != after || before == LONG_MIN)

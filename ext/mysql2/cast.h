@@ -12,11 +12,14 @@
 /* The state of one each (or one execute): built on the C stack, lives as long as the rows are being built. */
 typedef struct cast_ctx {
     const query_options *opts;
-    rb_encoding *internal; /* Encoding.default_internal when the each began, or NULL */
-    VALUE scratch;         /* a String reused to hand digits to BigDecimal() (Qnil until first needed) */
-    bool no_raise;         /* casting while reading: a date Date/Time could refuse is Qundef (row_text_cell) */
-    bool tz_checked;       /* the process-wide zone cache (cast.c) was matched against ENV["TZ"] in this each */
-    bool tz_read;          /* the zone was brought up to date during this each */
+    rb_encoding *internal;       /* Encoding.default_internal when the each began, or NULL */
+    VALUE scratch;               /* a String reused to hand digits to BigDecimal() (Qnil until first needed) */
+    bool no_raise;               /* casting while reading: a date Date/Time could refuse is Qundef (row_text_cell) */
+    bool tz_checked;             /* the process-wide zone cache (cast.c) was matched against ENV["TZ"] in this each */
+    bool tz_read;                /* the zone was brought up to date during this each */
+    bool tz_moved;               /* the zone cache changed zones after this each's first check: what it cast before may
+                                  * belong to another zone than what it casts after (result_fill drops its early cells) */
+    unsigned long tz_generation; /* the zone cache's generation at this each's last check */
 } cast_ctx;
 
 void cast_ctx_init(cast_ctx *x, const query_options *opts);

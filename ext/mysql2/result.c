@@ -581,6 +581,8 @@ void result_fill(command_t *cmd, VALUE self, MYSQL_RES *res)
     }
     if (casting)
         eager_flush(&f);
+    if (f.e.cast.tz_moved) /* ENV["TZ"] changed while the rows were read: eager_tz may not be their zone */
+        drop_eager(r);
     if (tmp)
         ALLOCV_END(tmp);
     r->server_status = c->mysql->server_status; /* the final status (query_was_slow) comes with the last row */

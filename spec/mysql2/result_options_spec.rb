@@ -208,6 +208,29 @@ RSpec.describe Mysql2::Result, "query options" do
       end
     end
 
+    it "ignores offsets that a query in an each's block cached under another zone" do
+      sql = "SELECT TIMESTAMP '2021-06-01 12:00:00' + INTERVAL (seq DIV 2) DAY AS t FROM seq_0_to_5"
+      with_tz("Asia/Kathmandu") do
+        got = []
+        client.query(sql, cache_rows: false).each do |row| # cast in each, between the block's calls
+          got << row["t"].to_i
+          with_tz("America/New_York") { client.query(sql).to_a } # the same days, cached for New York
+        end
+        expect(got).to eq((0..5).map { |i| Time.local(2021, 6, 1 + (i / 2), 12, 0, 0).to_i })
+      end
+    end
+
+    it "casts in each the rows read while ENV['TZ'] had another value (not the early cells)" do
+      sql = "SELECT CAST(seq AS DECIMAL(4,1)) AS d, TIMESTAMP '2021-07-01 12:00:00' + INTERVAL seq DAY AS t " \
+            "FROM seq_1_to_6"
+      with_tz("Asia/Kathmandu") do
+        switch = ->(count) { ENV["TZ"] = "America/New_York" if count == 3 } # while row 3 is being cast
+        _, result = count_decimal_casts(hook: switch) { client.query(sql) }
+        ENV["TZ"] = "Asia/Kathmandu" # back before each: the early cells of rows 3 to 6 are New York's
+        expect(result.map { |row| row["t"].to_i }).to eq((1..6).map { |i| Time.local(2021, 7, 1 + i, 12, 0, 0).to_i })
+      end
+    end
+
     it "follows the zone when Ruby re-reads it between queries (TZ=A, another zone, Time.now, TZ=A)" do
       zones = ["Asia/Kathmandu", "UTC", nil, "America/New_York", "Asia/Kathmandu", nil, "UTC", "Asia/Kathmandu"]
       zones.each_cons(2) do |zone, other|

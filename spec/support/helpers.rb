@@ -74,22 +74,28 @@ module Mysql2Test
     end
 
     # Counts the calls to Kernel.BigDecimal (what a DECIMAL cell with a scale is cast with) made by this thread
-    # while the block runs; returns [count, the block's value]. The counting module is prepended once.
-    def count_decimal_casts
+    # while the block runs; returns [count, the block's value]. `hook`, if given, is called with the count from
+    # inside each of those calls: Ruby code run in the middle of casting a row. The module is prepended once.
+    def count_decimal_casts(hook: nil)
       unless Kernel.singleton_class.ancestors.include?(DecimalCastCounter)
         Kernel.singleton_class.prepend(DecimalCastCounter)
       end
       Thread.current[:mysql2_spec_casts] = 0
+      Thread.current[:mysql2_spec_cast_hook] = hook
       value = yield
       [Thread.current[:mysql2_spec_casts], value]
     ensure
       Thread.current[:mysql2_spec_casts] = nil
+      Thread.current[:mysql2_spec_cast_hook] = nil
     end
 
     # Kernel.BigDecimal, counted per thread while Thread.current[:mysql2_spec_casts] is set (count_decimal_casts).
     module DecimalCastCounter
       def BigDecimal(*args, **kwargs) # rubocop:disable Naming/MethodName
-        Thread.current[:mysql2_spec_casts] += 1 if Thread.current[:mysql2_spec_casts]
+        if Thread.current[:mysql2_spec_casts]
+          Thread.current[:mysql2_spec_casts] += 1
+          Thread.current[:mysql2_spec_cast_hook]&.call(Thread.current[:mysql2_spec_casts])
+        end
         super
       end
     end
