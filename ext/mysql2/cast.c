@@ -139,11 +139,9 @@ static struct {
 } zone_cache;
 
 /* Empties the zone cache unless it belongs to the current ENV["TZ"]: when this each first uses it, when it changed
- * zones since this each last looked (`again` is false), and always when `again`. */
+ * zones since this each last looked (`again` is false: see zone_current), and always when `again`. */
 static void check_zone(cast_ctx *x, bool again)
 {
-    if (!again && x->tz_checked && x->tz_generation == zone_cache.generation)
-        return;
     const char *tz = getenv("TZ");
     if (!zone_cache.usable || !(tz && zone_cache.tz ? strcmp(tz, zone_cache.tz) == 0 : tz == zone_cache.tz)) {
         free(zone_cache.tz);
@@ -155,6 +153,13 @@ static void check_zone(cast_ctx *x, bool again)
     x->tz_moved |= x->tz_checked && x->tz_generation != zone_cache.generation;
     x->tz_checked = true;
     x->tz_generation = zone_cache.generation;
+}
+
+/* The common case of check_zone(x, false), inline: nothing to do while the cache is the one this each checked. */
+static inline void zone_current(cast_ctx *x)
+{
+    if (!x->tz_checked || x->tz_generation != zone_cache.generation)
+        check_zone(x, false);
 }
 
 static long utc_offset_at(int64_t instant)
@@ -184,8 +189,9 @@ static void refresh_zone(cast_ctx *x)
 static bool local_instant(cast_ctx *x, int64_t wall, int64_t *out)
 {
     int64_t day = wall >= 0 ? wall / 86400 : -((-wall + 86399) / 86400);
-    check_zone(x, false);
-    for (int i = 0; i < zone_cache.used; i++) {
+    zone_current(x);
+    for (int k = 1; k <= zone_cache.used; k++) { /* newest first: rows tend to come in date order */
+        int i = (zone_cache.next - k + ZONE_CACHE_DAYS) % ZONE_CACHE_DAYS;
         if (zone_cache.days[i].day == day) {
             *out = wall - zone_cache.days[i].offset;
             return true;
