@@ -138,9 +138,8 @@ static struct {
     unsigned long generation; /* incremented whenever the cache is emptied for another TZ */
 } zone_cache;
 
-/* Empties the zone cache unless it belongs to the current ENV["TZ"]: when this each first uses it, when it changed
- * zones since this each last looked (`again` is false: see zone_current), and always when `again`. */
-static void check_zone(cast_ctx *x, bool again)
+/* Empties the zone cache unless it belongs to the current ENV["TZ"], and notes its generation in the each. */
+static void check_zone(cast_ctx *x)
 {
     const char *tz = getenv("TZ");
     if (!zone_cache.usable || !(tz && zone_cache.tz ? strcmp(tz, zone_cache.tz) == 0 : tz == zone_cache.tz)) {
@@ -155,11 +154,19 @@ static void check_zone(cast_ctx *x, bool again)
     x->tz_generation = zone_cache.generation;
 }
 
-/* The common case of check_zone(x, false), inline: nothing to do while the cache is the one this each checked. */
+/* check_zone when this each has not checked the cache yet, or the cache changed zones since (a query in its
+ * block, or in another thread while it waited, under another TZ); else nothing, inline. Everything that reads
+ * the local zone calls this first, so x->tz_checked says whether what this each cast depends on the zone. */
 static inline void zone_current(cast_ctx *x)
 {
     if (!x->tz_checked || x->tz_generation != zone_cache.generation)
-        check_zone(x, false);
+        check_zone(x);
+}
+
+unsigned long cast_zone(cast_ctx *x)
+{
+    zone_current(x);
+    return zone_cache.usable ? zone_cache.generation : 0;
 }
 
 static long utc_offset_at(int64_t instant)
@@ -169,17 +176,14 @@ static long utc_offset_at(int64_t instant)
     return localtime_r(&tt, &tm) ? tm.tm_gmtoff : LONG_MIN;
 }
 
-/* Once per each, before localtime_r is used: brings the C library's zone up to date the way Ruby's own Time
- * does, so the results are Time.local's in every case. Ruby calls tzset() lazily, once after each ENV["TZ"]
- * assignment, when it first converts a Time to local time; asking a fresh Time for its offset is that first
- * conversion (one Time allocated per each). Calling tzset() here instead stats /etc/localtime on every call when
- * TZ is unset (microseconds per query on this VM), and caching the last TZ seen goes wrong when Ruby re-reads
- * the zone in between (TZ=A, unset, Time.now, TZ=A again). */
-static void refresh_zone(cast_ctx *x)
+/* Before localtime_r is used (a zone cache miss, a DateTime's offset): brings the C library's zone up to date the
+ * way Ruby's own Time does, so the results are Time.local's in every case. Ruby calls tzset() lazily, once after
+ * each ENV["TZ"] assignment, when it first converts a Time to local time; asking a fresh Time for its offset is
+ * that first conversion (one Time allocated). Calling tzset() here instead stats /etc/localtime on every call
+ * when TZ is unset, and skipping the refresh when TZ has the value seen last goes wrong when Ruby re-read the zone
+ * in between (TZ=A, another zone, Time.now, TZ=A again). */
+static void refresh_zone(void)
 {
-    if (x->tz_read)
-        return;
-    x->tz_read = true;
     struct timespec now = {.tv_sec = time(NULL)};
     rb_time_utc_offset(rb_time_timespec_new(&now, INT_MAX));
 }
@@ -199,9 +203,8 @@ static bool local_instant(cast_ctx *x, int64_t wall, int64_t *out)
     }
     /* A miss (once per new day): TZ is compared again and the zone refreshed, so that what goes into the cache
      * belongs to its TZ even if this each's block changed ENV["TZ"] (and had Ruby re-read the zone) meanwhile. */
-    check_zone(x, true);
-    x->tz_read = false;
-    refresh_zone(x);
+    check_zone(x);
+    refresh_zone();
     long before = utc_offset_at(day * 86400 - 2 * 86400), after = utc_offset_at(day * 86400 + 3 * 86400);
     if (before != after || before == LONG_MIN)
         return false;
@@ -240,7 +243,8 @@ static VALUE to_application_zone(const cast_ctx *x, VALUE time)
  * row (a thread switch, a trap handler) could free that result under us. Only C methods are called per cell. */
 static VALUE local_offset(cast_ctx *x)
 {
-    refresh_zone(x);
+    zone_current(x);
+    refresh_zone();
     long offset = utc_offset_at((int64_t)time(NULL));
     return rb_rational_new(LONG2NUM(offset == LONG_MIN ? 0 : offset), INT2FIX(86400));
 }

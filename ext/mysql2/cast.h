@@ -16,7 +16,6 @@ typedef struct cast_ctx {
     VALUE scratch;               /* a String reused to hand digits to BigDecimal() (Qnil until first needed) */
     bool no_raise;               /* casting while reading: a date Date/Time could refuse is Qundef (row_text_cell) */
     bool tz_checked;             /* the process-wide zone cache (cast.c) was matched against ENV["TZ"] in this each */
-    bool tz_read;                /* the zone was brought up to date during this each */
     bool tz_moved;               /* the zone cache changed zones after this each's first check: what it cast before may
                                   * belong to another zone than what it casts after (result_fill drops its early cells) */
     unsigned long tz_generation; /* the zone cache's generation at this each's last check */
@@ -41,6 +40,9 @@ VALUE cast_date(const cast_ctx *x, const m2_temporal *t, const char *field, cons
 VALUE cast_datetime(cast_ctx *x, const m2_temporal *t, const char *field, const char *raw, long raw_len);
 /* TIME: 2000-01-01 00:00:00 in the database time zone plus the signed duration, then the application's zone. */
 VALUE cast_duration(cast_ctx *x, const m2_temporal *t);
+/* The generation of the process-wide zone cache once matched against ENV["TZ"] (emptied for a new value): the
+ * same generation means local times cast under the same zone; 0 when there is none to compare. */
+unsigned long cast_zone(cast_ctx *x);
 
 void init_mysql2_cast(void);
 

@@ -42,8 +42,8 @@ typedef struct result {
     long eager_released;           /* chunks of `eager` emptied (their rows are cached) */
     unsigned char *eager_decoders; /* the decoders `eager` was cast with (the query's options) */
     rb_encoding *eager_internal;   /* and Encoding.default_internal then */
-    bool eager_zoned;              /* some of them depend on the process time zone (times) */
-    char *eager_tz;                /* and ENV["TZ"] then if eager_zoned (xmalloc'd; NULL: unset) */
+    unsigned long eager_zone;      /* and the zone cache generation their local times were cast under (cast_zone);
+                                    * 0: none of them depends on the process time zone */
     bool lazy;                     /* origin->lazy: nothing is cast while reading */
     VALUE fields;                  /* Array of names (frozen Strings, or Symbols), Qnil until first needed */
     VALUE rows;                    /* cached rows (Array), or Qnil */
@@ -89,7 +89,6 @@ static void result_free(void *ptr)
         m2_conn_release(r->conn);
     xfree(r->cols);
     xfree(r->eager_decoders);
-    xfree(r->eager_tz);
     xfree(r);
 }
 
@@ -330,18 +329,15 @@ static void maybe_yield(const each_state *e, uint64_t built)
         rb_thread_schedule();
 }
 
-/* Whether this each can use the cells cast at read time: the same time zone options, process time zone
- * (ENV["TZ"], if some cells are times) and default_internal (the decoders may differ: those columns are cast again). */
-static bool eager_usable(const each_state *e)
+/* Whether this each can use the cells cast at read time: the same time zone options, process time zone (if some
+ * cells depend on it) and default_internal (the decoders may differ: those columns are cast again). */
+static bool eager_usable(each_state *e)
 {
     const result_t *r = e->r;
     if (NIL_P(r->eager) || e->opts.database_utc != r->opts.database_utc ||
         e->opts.application_tz != r->opts.application_tz || e->cast.internal != r->eager_internal)
         return false;
-    if (!r->eager_zoned)
-        return true;
-    const char *tz = getenv("TZ");
-    return tz && r->eager_tz ? strcmp(tz, r->eager_tz) == 0 : tz == r->eager_tz;
+    return r->eager_zone == 0 || cast_zone(&e->cast) == r->eager_zone;
 }
 
 /* Row `i` of a buffered result, from the cells cast at read time when this each can use them, else from the text.
@@ -557,11 +553,7 @@ void result_fill(command_t *cmd, VALUE self, MYSQL_RES *res)
         r->eager_decoders = ALLOC_N(unsigned char, r->nfields);
         memcpy(r->eager_decoders, f.e.decoders, r->nfields);
         r->eager_internal = f.e.cast.internal;
-        for (unsigned int j = 0; j < r->nfields; j++)
-            r->eager_zoned |= r->eager_decoders[j] == DEC_DATETIME || r->eager_decoders[j] == DEC_TIME;
         f.e.cast.no_raise = true;
-        const char *tz = r->eager_zoned ? getenv("TZ") : NULL;
-        r->eager_tz = tz ? ruby_strdup(tz) : NULL;
         RB_OBJ_WRITE(self, &r->eager, rb_ary_new());
         f.batch = r->nfields > 16 || r->nfields == 0 ? 1 : 16 / r->nfields + 1;
         f.cells = ALLOCV_N(VALUE, tmp, (size_t)f.batch * r->nfields);
@@ -581,8 +573,10 @@ void result_fill(command_t *cmd, VALUE self, MYSQL_RES *res)
     }
     if (casting)
         eager_flush(&f);
-    if (f.e.cast.tz_moved) /* ENV["TZ"] changed while the rows were read: eager_tz may not be their zone */
+    if (f.e.cast.tz_moved) /* ENV["TZ"] changed while the rows were read: not all in one zone */
         drop_eager(r);
+    else if (f.e.cast.tz_checked) /* some local times were cast */
+        r->eager_zone = f.e.cast.tz_generation;
     if (tmp)
         ALLOCV_END(tmp);
     r->server_status = c->mysql->server_status; /* the final status (query_was_slow) comes with the last row */

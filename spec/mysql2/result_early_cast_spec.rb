@@ -71,6 +71,13 @@ RSpec.describe Mysql2::Result, "cells cast while the rows arrive" do
     expect(times.first).to eq(with_tz("America/New_York") { Time.local(2020, 7, 2, 12, 0, 0) })
   end
 
+  it "casts a DateTime (past Time's range) with the process time zone of each when ENV['TZ'] changed" do
+    result = client.query("SELECT CAST('9999-12-31 23:59:59' AS DATETIME) AS far") # cast early in Asia/Kathmandu
+    far = with_tz("America/New_York") { rows_of(result).first["far"] }
+    expect(far).to be_a(DateTime)
+    expect(far.offset).to eq(with_tz("America/New_York") { Rational(Time.now.utc_offset, 86_400) })
+  end
+
   it "tears the session down when an exception interrupts the casting inside the query" do
     # Kernel.BigDecimal is what a DECIMAL cell calls: make it raise the way Thread#raise or Timeout would
     raising = Module.new do
