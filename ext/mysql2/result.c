@@ -265,9 +265,11 @@ static void each_begin(each_state *e, int argc, VALUE *argv)
 
 /* Points the row keys at the field names, re-read for every row because the fields Array is the caller's to
  * change (Sequel maps it in place to rename the keys). Returns the Array the keys live in: the caller keeps it
- * on its stack (RB_GC_GUARD), which also pins it against compaction while the row is built. */
+ * on its stack (RB_GC_GUARD), which also pins it against compaction while the row is built; Qnil for Array rows. */
 static VALUE each_keys(each_state *e)
 {
+    if (e->shape.as_array)
+        return Qnil; /* Array rows have no keys */
     VALUE keys = e->r->fields;
     long n = (long)e->r->nfields;
     if (RARRAY_LEN(keys) < n) { /* shortened: the missing keys are nil */
