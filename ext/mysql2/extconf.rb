@@ -84,6 +84,7 @@ Mysql2Build.require_headers
 have_header("openssl/ssl.h") && have_library("ssl", "SSL_get_verify_result") && have_library("crypto")
 have_func("rb_hash_new_capa", "ruby.h") || have_func("rb_hash_new_with_size") # 3.2, or exported before it
 have_func("rb_io_descriptor", "ruby/io.h") # Ruby 3.1
+have_func("rb_st_foreach_with_replace", "ruby.h") # Hash rows copied from a template (row_hash.c)
 have_func("newlocale", "locale.h") && have_func("strtod_l", "stdlib.h") # glibc: Float cells in the "C" locale
 Mysql2Build.warnings
 Mysql2Build.sanitizers

@@ -221,6 +221,7 @@ typedef struct each_state {
     query_options opts;
     cast_ctx cast;
     row_shape shape;
+    row_hash hash;           /* shape.hash: Hash rows copied from a template */
     unsigned char *decoders; /* nfields: inline_decoders, or decoders_buf's bytes */
     unsigned char inline_decoders[INLINE_DECODERS];
     VALUE decoders_buf; /* a hidden String when nfields > INLINE_DECODERS, or 0 */
@@ -261,6 +262,8 @@ static void each_begin(each_state *e, int argc, VALUE *argv)
     each_prepare(e, argc, argv);
     ensure_fields(e->self, r, e->opts.symbolize_keys);
     e->shape = (row_shape){.cols = r->cols, .decoders = e->decoders, .n = r->nfields, .as_array = e->opts.as_array};
+    e->hash = (row_hash){0};
+    e->shape.hash = &e->hash;
 }
 
 /* Points the row keys at the field names, re-read for every row because the fields Array is the caller's to

@@ -101,19 +101,9 @@ VALUE row_text_cell(cast_ctx *x, const column *col, unsigned char decoder, const
 
 VALUE row_assemble(const row_shape *shape, const VALUE *cells)
 {
-    unsigned int n = shape->n;
     if (shape->as_array)
-        return rb_ary_new_from_values(n, cells);
-    VALUE tmp;
-    VALUE *pairs = ALLOCV_N(VALUE, tmp, 2 * (size_t)n);
-    for (unsigned int i = 0; i < n; i++) {
-        pairs[2 * i] = shape->keys[i];
-        pairs[2 * i + 1] = cells[i];
-    }
-    VALUE out = m2r_hash_new_capa(n);
-    rb_hash_bulk_insert(2 * (long)n, pairs, out);
-    ALLOCV_END(tmp);
-    return out;
+        return rb_ary_new_from_values(shape->n, cells);
+    return row_hash_build(shape->hash, shape->keys, cells, shape->n);
 }
 
 /* Cells live in ALLOCV_N's buffer: on the stack, or in a temporary object the GC marks, never plain malloc. */

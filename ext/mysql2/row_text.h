@@ -7,6 +7,7 @@
 
 #include "cast.h"
 #include "columns.h"
+#include "row_hash.h"
 
 /* What a cell becomes. */
 typedef enum {
@@ -33,6 +34,7 @@ typedef struct row_shape {
     const unsigned char *decoders;
     unsigned int n;
     const VALUE *keys; /* n names (the Result's fields Array, kept alive by the Result) */
+    row_hash *hash;    /* Hash rows: the template the rows after the first are copied from (NULL: none) */
     bool as_array;
 } row_shape;
 
