@@ -53,6 +53,9 @@ typedef struct result {
 } result_t;
 
 #define EAGER_CHUNK_ROWS 512
+/* Rows read before the early casting starts. A result this small (a point select) arrives at once, so casting
+ * it early overlaps nothing; each casts it from the text, and the query allocates no early cells. */
+#define EAGER_AFTER_ROWS 16
 
 enum { MEMO_FIELD_TYPES, MEMO_TABLES, MEMO_DBS, MEMO_SERVER_FLAGS, MEMO_SIZE };
 
@@ -546,23 +549,41 @@ static bool eager_row(fill_state *f)
     return true;
 }
 
+/* Starts the early casting with the query's options (what each will most likely use), the `read` rows so far cast
+ * from their stored text. Returns whether casting goes on (false: a cell that could raise, see eager_row). The
+ * pending cells' buffer is the caller's to free (ALLOCV_END(*tmp)). */
+static bool eager_start(fill_state *f, VALUE *tmp, uint64_t read)
+{
+    result_t *r = f->e.r;
+    each_prepare(&f->e, 0, NULL);
+    r->eager_decoders = ALLOC_N(unsigned char, r->nfields);
+    memcpy(r->eager_decoders, f->e.decoders, r->nfields);
+    r->eager_internal = f->e.cast.internal;
+    f->e.cast.no_raise = true;
+    RB_OBJ_WRITE(f->e.self, &r->eager, rb_ary_new());
+    f->batch = r->nfields > 16 || r->nfields == 0 ? 1 : 16 / r->nfields + 1;
+    /* not ALLOCV_N, whose small buffers live on this function's stack: the cells outlive it (*tmp: the caller's) */
+    f->cells = rb_alloc_tmp_buffer(tmp, (long)(f->batch * r->nfields * sizeof(VALUE)));
+    VALUE text_tmp;
+    char **text = (char **)ALLOCV(text_tmp, r->nfields * (sizeof(char *) + sizeof(unsigned long)) + 1);
+    unsigned long *lengths = (unsigned long *)(text + r->nfields);
+    bool casting = true;
+    for (uint64_t i = 0; casting && i < read && raw_rows_get(r->raw, i, text, lengths); i++) {
+        f->row = text;
+        f->lengths = lengths;
+        casting = eager_row(f);
+    }
+    ALLOCV_END(text_tmp);
+    return casting;
+}
+
 void result_fill(command_t *cmd, VALUE self, MYSQL_RES *res)
 {
     fill_state f = {.e = {.self = self, .r = result_get(self)}};
     result_t *r = f.e.r;
     m2_conn *c = cmd->conn;
     VALUE tmp = 0;
-    bool casting = r->opts.cache_rows && !r->lazy;
-    if (casting) { /* cast now what each will most likely use: the query's options */
-        each_prepare(&f.e, 0, NULL);
-        r->eager_decoders = ALLOC_N(unsigned char, r->nfields);
-        memcpy(r->eager_decoders, f.e.decoders, r->nfields);
-        r->eager_internal = f.e.cast.internal;
-        f.e.cast.no_raise = true;
-        RB_OBJ_WRITE(self, &r->eager, rb_ary_new());
-        f.batch = r->nfields > 16 || r->nfields == 0 ? 1 : 16 / r->nfields + 1;
-        f.cells = ALLOCV_N(VALUE, tmp, (size_t)f.batch * r->nfields);
-    }
+    bool may_cast = r->opts.cache_rows && !r->lazy, casting = false;
     for (uint64_t n = 1;; n++) {
         command_drive(cmd, m2_conn_fetch_row_start(c, res));
         if (!(f.row = c->ret_row))
@@ -570,9 +591,11 @@ void result_fill(command_t *cmd, VALUE self, MYSQL_RES *res)
         f.lengths = mysql_fetch_lengths(res);
         if (!raw_rows_append(r->raw, f.row, f.lengths))
             rb_memerror(); /* cmd->unfinished: the session is torn down */
-        if (casting && !eager_row(&f)) {
-            eager_flush(&f);
-            casting = false;
+        if (casting || (may_cast && n > EAGER_AFTER_ROWS)) {
+            casting = casting ? eager_row(&f) : eager_start(&f, &tmp, n);
+            may_cast = casting;
+            if (!casting)
+                eager_flush(&f);
         }
         maybe_yield(&f.e, n);
     }

@@ -113,7 +113,8 @@ RSpec.describe Mysql2::Result, "cells cast while the rows arrive" do
   end
 
   context "at the edges of the batches and chunks that keep the early cells" do
-    # Early cells are appended in batches of 16 / columns + 1 rows, into chunks of 512 rows (ext/mysql2/result.c).
+    # Casting starts at the 17th row, with the 16 before it (a smaller result is cast by each: it arrives at once);
+    # early cells are appended in batches of 16 / columns + 1 rows, into chunks of 512 rows (ext/mysql2/result.c).
     # One DECIMAL column counts the casts (count_decimal_casts).
     def edge_sql(columns, rows, date: "DATE '2020-01-01' + INTERVAL seq DAY")
       others = (3..columns).map { |i| ", seq * #{i} AS c#{i}" }.join
@@ -121,16 +122,31 @@ RSpec.describe Mysql2::Result, "cells cast while the rows arrive" do
     end
 
     # [3, 700]: batches of 6 rows, and 512 is not a multiple of 6 (a batch is cut short at the chunk's end)
-    [[2, 1], [2, 511], [3, 512], [3, 700], [5, 513], [16, 1025], [17, 1100], [40, 1537]].each do |columns, rows|
-      it "casts all #{rows} rows of #{columns} columns while reading, and each gives them in order" do
+    [[2, 1], [4, 16], [2, 17], [20, 17], [2, 511], [3, 512], [3, 700], [5, 513], [16, 1025], [17, 1100],
+     [40, 1537]].each do |columns, rows|
+      early = rows > 16 ? rows : 0
+      it "casts #{early} of #{rows} rows of #{columns} columns while reading, and each gives them in order" do
         sql = edge_sql(columns, rows)
         casts, result = count_decimal_casts { client.query(sql) }
-        expect(casts).to eq(rows)
+        expect(casts).to eq(early)
         casts, got = count_decimal_casts { rows_of(result) }
-        expect(casts).to eq(0)
+        expect(casts).to eq(rows - early)
         expect(got.map { |row| row["d"] }).to eq((1..rows).map { |i| BigDecimal(i) })
         expect(got).to eq(rows_of(client.query(sql, cache_rows: false))) # built from the text
       end
+    end
+
+    it "stops at an invalid date among the rows cast when casting starts, and casts the rest in each" do
+      client.query("SET SESSION sql_mode = ''")
+      sql = edge_sql(2, 30, date: "IF(seq = 5, '2020-00-10', DATE '2020-01-01' + INTERVAL seq DAY)")
+      casts, result = count_decimal_casts { client.query(sql) }
+      expect(casts).to eq(5) # rows 1 to 5 (the DECIMAL before the date), then casting stopped
+      seen = []
+      casts, = count_decimal_casts do
+        expect { result.each { |row| seen << row["d"] } }.to raise_error(Mysql2::Error, /Invalid date/)
+      end
+      expect(seen).to eq((1..4).map { |i| BigDecimal(i) })
+      expect(casts).to eq(1) # only row 5's DECIMAL
     end
 
     it "keeps the rows cast before an invalid date past a chunk's end, and casts the rest in each" do
