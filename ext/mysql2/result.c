@@ -231,6 +231,9 @@ typedef struct each_state {
     bool recast;        /* buffered: some decoder differs from the early cells' */
     char **text;        /* buffered: the text of the row being built (nfields cells, see raw_rows_get) */
     unsigned long *lengths;
+    uint64_t limit; /* Result#first: the rows it takes, 0 for each (every row, to the block) */
+    VALUE taken;    /* first(n): the Array they go into; 0 for first: the row goes into `last` */
+    VALUE last;
 } each_state;
 
 /* The options, decoders and cast context of an each (or of result_fill's early casting); leaves `fields` alone,
@@ -330,6 +333,23 @@ static void free_buffered(result_t *r)
     drop_eager(r);
 }
 
+/* Hands a row over: to the block (if `block`) for each; to `first`, returning false once it has all it takes (the
+ * each then ends as if the block had broken out of it). */
+static bool deliver(each_state *e, VALUE row, bool block)
+{
+    if (e->limit == 0) {
+        if (block)
+            rb_yield(row);
+        return true;
+    }
+    if (!e->taken) {
+        e->last = row;
+        return false;
+    }
+    rb_ary_push(e->taken, row);
+    return (uint64_t)RARRAY_LEN(e->taken) < e->limit;
+}
+
 /* Called after each row built from a buffered result: now and then, let other threads run (contract §6). */
 static void maybe_yield(const each_state *e, uint64_t built)
 {
@@ -390,8 +410,8 @@ static VALUE each_uncached(each_state *e)
     for (uint64_t i = 0; r->raw && i < raw_rows_count(r->raw); i++) {
         VALUE out = buffered_row(e, i, false);
         maybe_yield(e, i + 1);
-        if (block)
-            rb_yield(out);
+        if (!deliver(e, out, block))
+            break;
     }
     return rb_ary_new();
 }
@@ -437,8 +457,10 @@ static VALUE each_cached(each_state *e)
     if (NIL_P(r->rows))
         RB_OBJ_WRITE(e->self, &r->rows, rb_ary_new_capa(r->raw ? (long)raw_rows_count(r->raw) : 0));
     if (!r->raw) {
-        for (long i = 0; i < RARRAY_LEN(r->rows); i++)
-            rb_yield(RARRAY_AREF(r->rows, i));
+        for (long i = 0; i < RARRAY_LEN(r->rows); i++) {
+            if (!deliver(e, RARRAY_AREF(r->rows, i), true))
+                break;
+        }
         return r->rows;
     }
     bool use_eager = eager_usable(e);
@@ -456,8 +478,8 @@ static VALUE each_cached(each_state *e)
             out = build_cached(e, pos, use_eager);
             maybe_yield(e, ++built);
         }
-        if (block)
-            rb_yield(out);
+        if (!deliver(e, out, block))
+            break;
     }
     return r->rows;
 }
@@ -676,8 +698,8 @@ static VALUE each_streaming(each_state *e)
         if (NIL_P(row))
             break;
         r->streamed++;
-        if (rb_block_given_p())
-            rb_yield(row);
+        if (!deliver(e, row, rb_block_given_p()))
+            break;
     }
     return rb_ary_new();
 }
@@ -719,8 +741,8 @@ static VALUE each_statement_stream(each_state *e)
         if (NIL_P(row))
             break;
         r->streamed++;
-        if (rb_block_given_p())
-            rb_yield(row);
+        if (!deliver(e, row, rb_block_given_p()))
+            return Qnil; /* first: the stream goes on */
     }
     r->stream_done = true;
     return rb_ary_new();
@@ -744,16 +766,44 @@ static VALUE each_statement(each_state *e)
  * the rows built by this call. A buffered result keeps its rows (cache_rows) and can be iterated again; a stream
  * (stream: true) is read from the connection as it goes, only once, and resumes where a +break+ left it.
  */
+static VALUE each_run(each_state *e, int argc, VALUE *argv)
+{
+    each_begin(e, argc, argv);
+    VALUE out = !NIL_P(e->r->statement) ? each_statement(e) : e->r->streaming ? each_streaming(e) : each_buffered(e);
+    RB_GC_GUARD(e->cast.scratch);
+    RB_GC_GUARD(e->decoders_buf);
+    RB_GC_GUARD(e->self);
+    return out;
+}
+
 static VALUE result_each(int argc, VALUE *argv, VALUE self)
 {
     rb_check_arity(argc, 0, 1);
     each_state e = {.self = self, .r = result_get(self)};
-    each_begin(&e, argc, argv);
-    VALUE out = !NIL_P(e.r->statement) ? each_statement(&e) : e.r->streaming ? each_streaming(&e) : each_buffered(&e);
-    RB_GC_GUARD(e.cast.scratch);
-    RB_GC_GUARD(e.decoders_buf);
-    RB_GC_GUARD(self);
-    return out;
+    return each_run(&e, argc, argv);
+}
+
+/*
+ * call-seq: result.first -> row or nil; result.first(n) -> Array
+ *
+ * Enumerable#first, without its block and break: the rows an each without options would yield first, cached or
+ * read from a stream just the same (a stream goes on from there).
+ */
+static VALUE result_first(int argc, VALUE *argv, VALUE self)
+{
+    rb_check_arity(argc, 0, 1);
+    each_state e = {.self = self, .r = result_get(self), .limit = 1, .last = Qnil};
+    if (argc == 1) {
+        long n = NUM2LONG(argv[0]); /* as Enumerable#first: its errors too */
+        if (n < 0)
+            rb_raise(rb_eArgError, "attempt to take negative size");
+        if (n == 0)
+            return rb_ary_new();
+        e.limit = (uint64_t)n;
+        e.taken = rb_ary_new();
+    }
+    each_run(&e, 0, NULL);
+    return argc == 1 ? e.taken : e.last;
 }
 
 /* ---- metadata -------------------------------------------------------------------------------------------- */
@@ -872,6 +922,7 @@ void init_mysql2_result(void)
     rb_undef_alloc_func(cMysql2Result);
     rb_include_module(cMysql2Result, rb_mEnumerable);
     rb_define_method(cMysql2Result, "each", result_each, -1);
+    rb_define_method(cMysql2Result, "first", result_first, -1);
     rb_define_method(cMysql2Result, "fields", result_fields, 0);
     rb_define_method(cMysql2Result, "field_types", result_field_types, 0);
     rb_define_method(cMysql2Result, "tables", result_tables, 0);
