@@ -52,9 +52,16 @@ static bool field_is_json(const MYSQL_FIELD *f)
            memcmp(format.str, "json", 4) == 0;
 }
 
+/* The bytes of a name up to its first NUL (the library's length counts past one). */
 static size_t name_size(const char *s, unsigned int length)
 {
     return s ? strnlen(s, length) : 0;
+}
+
+/* At least name_size: what the block reserves for a name (a name is read once, when it is copied). */
+static size_t name_bound(const char *s, unsigned int length)
+{
+    return s ? length : 0;
 }
 
 static char *copy_name(char **cursor, const char *s, size_t len)
@@ -71,8 +78,9 @@ column *columns_new(MYSQL_FIELD *fields, unsigned int n, rb_encoding *conn_enc)
 {
     size_t bytes = n * sizeof(column);
     for (unsigned int i = 0; i < n; i++)
-        bytes += name_size(fields[i].name, fields[i].name_length) + name_size(fields[i].table, fields[i].table_length) +
-                 name_size(fields[i].db, fields[i].db_length) + 3;
+        bytes += name_bound(fields[i].name, fields[i].name_length) +
+                 name_bound(fields[i].table, fields[i].table_length) + name_bound(fields[i].db, fields[i].db_length) +
+                 3;
     column *cols = xmalloc(bytes ? bytes : 1);
     char *strings = (char *)(cols + n);
     for (unsigned int i = 0; i < n; i++) {

@@ -136,11 +136,12 @@ static VALUE cached_names(const result_t *r, const client_t *cl)
     VALUE cache = cl->field_names;
     if ((internal && internal != r->encoding) || NIL_P(cache) || RARRAY_LEN(cache) != (long)r->nfields)
         return Qnil;
+    int enc = rb_enc_to_index(r->encoding);
     for (unsigned int i = 0; i < r->nfields; i++) {
         VALUE s = RARRAY_AREF(cache, i);
         const column *c = &r->cols[i];
         if (RSTRING_LEN(s) != (long)c->name_length || memcmp(RSTRING_PTR(s), c->name, c->name_length) != 0 ||
-            rb_enc_get(s) != r->encoding)
+            rb_enc_get_index(s) != enc)
             return Qnil;
     }
     return rb_ary_new_from_values((long)r->nfields, RARRAY_CONST_PTR(cache));

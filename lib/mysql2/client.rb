@@ -61,9 +61,13 @@ module Mysql2
       connect(*connect_arguments(opts, flags))
     end
 
+    # The default of query's options: one frozen Hash rather than a new one per call.
+    NO_OPTIONS = {}.freeze
+    private_constant :NO_OPTIONS
+
     # Runs +sql+ and returns a Mysql2::Result (nil for statements without rows, and with async: true).
     # +options+ are merged over #query_options for this query only.
-    def query(sql, options = {})
+    def query(sql, options = NO_OPTIONS)
       raise TypeError, "no implicit conversion of #{options.inspect} into Hash" unless options.is_a?(Hash)
 
       @current_query_options = @query_options.merge(options)
