@@ -591,11 +591,13 @@ static bool eager_start(fill_state *f, VALUE *tmp, uint64_t read)
     char **text = (char **)ALLOCV(text_tmp, r->nfields * (sizeof(char *) + sizeof(unsigned long)) + 1);
     unsigned long *lengths = (unsigned long *)(text + r->nfields);
     bool casting = true;
-    for (uint64_t i = 0; casting && i < read && raw_rows_get(r->raw, i, text, lengths); i++) {
+    for (uint64_t i = 0; casting && i < read; i++) {
         f->row = text;
         f->lengths = lengths;
-        casting = eager_row(f);
+        casting = raw_rows_get(r->raw, i, text, lengths) && eager_row(f); /* a missing row: not one more cast */
     }
+    f->row = NULL; /* text dies here */
+    f->lengths = NULL;
     ALLOCV_END(text_tmp);
     return casting;
 }
@@ -607,6 +609,7 @@ void result_fill(command_t *cmd, VALUE self, MYSQL_RES *res)
     m2_conn *c = cmd->conn;
     VALUE tmp = 0;
     bool may_cast = r->opts.cache_rows && !r->lazy, casting = false;
+    f.e.opts = r->opts; /* rows_per_gvl_yield for maybe_yield, before (and without) eager_start */
     for (uint64_t n = 1;; n++) {
         command_drive(cmd, m2_conn_fetch_row_start(c, res));
         if (!(f.row = c->ret_row))

@@ -29,18 +29,19 @@ static bool stable_key(VALUE key)
     return RB_SYMBOL_P(key) || NIL_P(key) || (RB_TYPE_P(key, T_STRING) && RB_OBJ_FROZEN(key));
 }
 
-/* Builds the template for these keys; its table stays NULL when two keys are the same (eql?) or one is not stable.
- */
+/* Builds the template for these keys; not usable when two keys are the same (eql?) or one is not stable. */
 static void build_template(row_hash *h, const VALUE *keys, const VALUE *cells, unsigned int n)
 {
     h->tmpl = insert_all(keys, cells, n);
     h->keys = rb_obj_hide(rb_ary_new_from_values(n, keys));
-    /* RHASH_TBL makes the table an st_table, which Hash#dup then copies as it is; row_hash_copy writes the values
+    /* RHASH_TBL makes the table an st_table, which Hash#dup then copies as it is; copy_template writes the values
      * into it without the write barrier, so the template is unprotected from it (the rows are not). */
     bool usable = RHASH_SIZE(h->tmpl) == n;
     for (unsigned int i = 0; usable && i < n; i++)
         usable = stable_key(keys[i]);
-    h->table = usable ? RHASH_TBL(h->tmpl) : NULL;
+    h->usable = usable;
+    if (usable)
+        (void)RHASH_TBL(h->tmpl);
     RB_OBJ_WB_UNPROTECT(h->tmpl);
 }
 
@@ -71,10 +72,12 @@ static VALUE copy_template(row_hash *h, const VALUE *keys, const VALUE *cells, u
         return Qundef;
     if (!h->keys || memcmp(RARRAY_CONST_PTR(h->keys), keys, n * sizeof(VALUE)) != 0) /* n: the same for an each */
         build_template(h, keys, cells, n);
-    if (!h->table)
+    /* the table is asked for again, and its size checked, every row: ObjectSpace can reach the template, and a
+     * rehash or a clear there would have freed or changed the table (the rows would only be built key by key) */
+    if (!h->usable || RHASH_SIZE(h->tmpl) != n)
         return Qundef;
     cursor c = {.cells = cells, .i = 0};
-    st_foreach_with_replace(h->table, replace_every, next_cell, (st_data_t)&c);
+    st_foreach_with_replace(RHASH_TBL(h->tmpl), replace_every, next_cell, (st_data_t)&c);
     return rb_hash_dup(h->tmpl);
 }
 

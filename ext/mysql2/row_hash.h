@@ -13,7 +13,7 @@
 typedef struct row_hash {
     VALUE tmpl;         /* a Hash of class Hash with the keys (values: the last row's cells), never given out; or 0 */
     VALUE keys;         /* a hidden Array of the keys tmpl was built from: rebuilt when the row's keys differ */
-    st_table *table;    /* tmpl's table, or NULL when the keys repeat (the row then keeps the later duplicate) */
+    bool usable;        /* false when the keys repeat (the later duplicate must win) or one is not stable */
     unsigned long rows; /* rows asked for so far: the first is left to the caller (one-row results stay cheap) */
 } row_hash;
 

@@ -136,17 +136,20 @@ RSpec.describe Mysql2::Result, "cells cast while the rows arrive" do
       end
     end
 
-    it "stops at an invalid date among the rows cast when casting starts, and casts the rest in each" do
-      client.query("SET SESSION sql_mode = ''")
-      sql = edge_sql(2, 30, date: "IF(seq = 5, '2020-00-10', DATE '2020-01-01' + INTERVAL seq DAY)")
-      casts, result = count_decimal_casts { client.query(sql) }
-      expect(casts).to eq(5) # rows 1 to 5 (the DECIMAL before the date), then casting stopped
-      seen = []
-      casts, = count_decimal_casts do
-        expect { result.each { |row| seen << row["d"] } }.to raise_error(Mysql2::Error, /Invalid date/)
+    # row 17 is the one read when casting starts (cast with the 16 before it), row 18 the first cast after them
+    [5, 16, 17, 18].each do |bad|
+      it "stops at an invalid date in row #{bad} of 30, cast early up to it, and casts the rest in each" do
+        client.query("SET SESSION sql_mode = ''")
+        sql = edge_sql(2, 30, date: "IF(seq = #{bad}, '2020-00-10', DATE '2020-01-01' + INTERVAL seq DAY)")
+        casts, result = count_decimal_casts { client.query(sql) }
+        expect(casts).to eq(bad) # rows 1 to `bad` (the DECIMAL before the date), then casting stopped
+        seen = []
+        casts, = count_decimal_casts do
+          expect { result.each { |row| seen << row["d"] } }.to raise_error(Mysql2::Error, /Invalid date/)
+        end
+        expect(seen).to eq((1...bad).map { |i| BigDecimal(i) })
+        expect(casts).to eq(1) # only row `bad`'s DECIMAL: the rows before it were cast early
       end
-      expect(seen).to eq((1..4).map { |i| BigDecimal(i) })
-      expect(casts).to eq(1) # only row 5's DECIMAL
     end
 
     it "keeps the rows cast before an invalid date past a chunk's end, and casts the rest in each" do

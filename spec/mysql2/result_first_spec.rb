@@ -35,6 +35,24 @@ RSpec.describe Mysql2::Result, "#first" do
     end
   end
 
+  it "raises an invalid date at its row as Enumerable#first does, and leaves the same rows behind" do
+    other = new_client
+    [client, other].each { |c| c.query("SET SESSION sql_mode = ''") }
+    sql = "SELECT seq AS n, CAST(IF(seq = 2, '2020-00-10', '2020-01-01') AS DATE) AS d FROM seq_1_to_3"
+    kinds.each do |kind, run|
+      [[], [1], [2], [3]].each do |args|
+        ours = outcome { run.call(client, sql) }
+        reference = outcome { run.call(other, sql) }
+        next expect(ours).to eq(reference) if ours.is_a?(Array) # prepared: execute reads every row, and raises
+
+        expect(kind).not_to eq("prepared")
+        expect(outcome { ours.first(*args) }).to eq(outcome { enumerable_first.bind_call(reference, *args) })
+        expect(outcome { ours.first(*args) }).to eq(outcome { enumerable_first.bind_call(reference, *args) })
+        expect(outcome { ours.to_a }).to eq(outcome { reference.to_a })
+      end
+    end
+  end
+
   it "returns the row that each caches and replays" do
     result = client.query("SELECT seq AS n FROM seq_1_to_3")
     first = result.first
