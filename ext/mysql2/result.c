@@ -763,13 +763,7 @@ static VALUE each_statement(each_state *e)
     return each_cached(e);
 }
 
-/*
- * call-seq: result.each(options = {}) { |row| ... } -> Array
- *
- * Yields each row (a Hash, or an Array with as: :array); +options+ are query options merged over the query's for
- * the rows built by this call. A buffered result keeps its rows (cache_rows) and can be iterated again; a stream
- * (stream: true) is read from the connection as it goes, only once, and resumes where a +break+ left it.
- */
+/* each and first: the rows of this Result, by its kind, to the block or to first (deliver). */
 static VALUE each_run(each_state *e, int argc, VALUE *argv)
 {
     each_begin(e, argc, argv);
@@ -780,6 +774,13 @@ static VALUE each_run(each_state *e, int argc, VALUE *argv)
     return out;
 }
 
+/*
+ * call-seq: result.each(options = {}) { |row| ... } -> Array
+ *
+ * Yields each row (a Hash, or an Array with as: :array); +options+ are query options merged over the query's for
+ * the rows built by this call. A buffered result keeps its rows (cache_rows) and can be iterated again; a stream
+ * (stream: true) is read from the connection as it goes, only once, and resumes where a +break+ left it.
+ */
 static VALUE result_each(int argc, VALUE *argv, VALUE self)
 {
     rb_check_arity(argc, 0, 1);
