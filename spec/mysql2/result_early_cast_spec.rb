@@ -72,7 +72,9 @@ RSpec.describe Mysql2::Result, "cells cast while the rows arrive" do
   end
 
   it "casts a DateTime (past Time's range) with the process time zone of each when ENV['TZ'] changed" do
-    result = client.query("SELECT CAST('9999-12-31 23:59:59' AS DATETIME) AS far") # cast early in Asia/Kathmandu
+    sql = "SELECT CAST(seq AS DECIMAL(4,1)) AS d, CAST('9999-12-31 23:59:59' AS DATETIME) AS far FROM seq_1_to_20"
+    casts, result = count_decimal_casts { client.query(sql) }
+    expect(casts).to eq(20) # cast early (past 16 rows), in Asia/Kathmandu
     far = with_tz("America/New_York") { rows_of(result).first["far"] }
     expect(far).to be_a(DateTime)
     expect(far.offset).to eq(with_tz("America/New_York") { Rational(Time.now.utc_offset, 86_400) })
