@@ -1,14 +1,21 @@
 /*
  * client_command.c: the command chokepoint and the one wait primitive (doc/adr/0001-connection-engine.md).
  *
- * Everything here runs with the GVL held. The only place that gives it up is wait_socket(), through rb_io_wait:
- * without a Fiber scheduler it releases the GVL and polls (interruptible by Thread#raise/kill and Timeout); under a
- * scheduler it yields the fiber to the scheduler's io_wait.
+ * Everything here runs with the GVL held. The only place that gives it up is wait_socket(): without a Fiber
+ * scheduler it releases the GVL and polls the socket (interruptible by Thread#raise/kill, Timeout and signal traps);
+ * under a scheduler it calls rb_io_wait, which yields the fiber to the scheduler's io_wait.
  */
 #include "client.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <math.h>
 #include <string.h>
+
+#include <ruby/fiber/scheduler.h>
+
+#include "m2_poll.h"
 
 static ID id_autoclose_set;
 
@@ -19,10 +26,20 @@ static ID id_autoclose_set;
 
 /* ---- the wait primitive ---------------------------------------------------------------------------------- */
 
-/* Returns an IO over the socket of the current session, cached in *io (created with autoclose off: the library
- * owns the descriptor). `owner` is the object that references *io (for the write barrier), or Qnil. */
-static VALUE socket_io(m2_conn *conn, VALUE owner, VALUE *io, uint64_t *io_session)
+/* Where a Ruby IO over a session's socket is cached for waits under a Fiber scheduler: *io, made for session
+ * *session; `owner` is the object that references *io (for the write barrier), or Qnil. */
+typedef struct io_ref {
+    VALUE owner;
+    VALUE *io;
+    uint64_t *session;
+} io_ref;
+
+/* Returns an IO over the socket of the current session, cached in the io_ref (created with autoclose off: the
+ * library owns the descriptor). */
+static VALUE socket_io(m2_conn *conn, io_ref ref)
 {
+    VALUE owner = ref.owner, *io = ref.io;
+    uint64_t *io_session = ref.session;
     if (NIL_P(*io) || *io_session != conn->session) {
         int fd = m2_conn_socket(conn);
         if (fd < 0)
@@ -68,12 +85,48 @@ static unsigned int library_timeout_ms(const m2_conn *conn)
     return conn->op == M2_OP_NONE ? m2_conn_read_timeout_ms(conn) : m2_conn_timeout_ms(conn);
 }
 
+typedef struct native_wait {
+    int fd, status, timeout_ms; /* in */
+    int ready, err;             /* out: m2_poll's result and errno */
+} native_wait;
+
+/* Runs without the GVL: touches only *p and the descriptor. */
+static void *native_wait_nogvl(void *p)
+{
+    native_wait *w = p;
+    w->ready = m2_poll(w->fd, w->status, w->timeout_ms);
+    w->err = w->ready < 0 ? errno : 0;
+    return NULL;
+}
+
+/*
+ * The wait without a Fiber scheduler: polls the session's socket with the GVL released. Thread#raise, kill,
+ * Timeout and signal traps wake the poll through RUBY_UBF_IO and are raised (or run) by
+ * rb_thread_call_without_gvl when it takes the GVL back; a signal that raises nothing polls again for what is
+ * left of `timeout` (seconds, < 0 = no limit). Returns the ready mask, or 0 when the time passed. Same behaviour
+ * as rb_io_wait without a scheduler, without its bookkeeping (and the getpid(2) it makes on every call).
+ */
+static int wait_native(int fd, int status, double timeout)
+{
+    double until = timeout < 0 ? 0 : m2r_now() + timeout;
+    for (;;) {
+        native_wait w = {fd, status, timeout < 0 ? -1 : (int)fmin(ceil(timeout * 1000.0), INT_MAX), 0, 0};
+        rb_thread_call_without_gvl(native_wait_nogvl, &w, RUBY_UBF_IO, NULL);
+        if (w.ready >= 0)
+            return w.ready;
+        if (w.err != EINTR && w.err != EAGAIN && w.err != ENOMEM)
+            rb_syserr_fail(w.err, "poll() on the MySQL socket");
+        if (timeout >= 0 && (timeout = until - m2r_now()) <= 0)
+            return 0;
+    }
+}
+
 /*
  * The wait primitive: waits until the socket is ready as `status` asks, the library's own timeout passes
  * (M2_WAIT_TIMEOUT) or `deadline` (monotonic seconds, 0 = none) passes. Returns the ready mask for m2_conn_cont,
  * or -1 when `deadline` passed first. Raises whatever interrupts the wait (Thread#raise, kill, Timeout).
  */
-static int wait_socket(m2_conn *conn, VALUE io, int status, double deadline)
+static int wait_socket(m2_conn *conn, io_ref io, int status, double deadline)
 {
     double timeout = -1;
     bool by_deadline = false;
@@ -88,15 +141,21 @@ static int wait_socket(m2_conn *conn, VALUE io, int status, double deadline)
             by_deadline = true;
         }
     }
-    VALUE events = io_events(status);
-    if (NUM2INT(events) == 0) { /* nothing to wait for but the clock */
+    int ready = 0;
+    if (!(status & (M2_WAIT_READ | M2_WAIT_WRITE | M2_WAIT_EXCEPT))) { /* nothing to wait for but the clock */
         rb_thread_wait_for(rb_time_interval(DBL2NUM(timeout < 0 ? 0 : timeout)));
-        return by_deadline ? -1 : M2_WAIT_TIMEOUT;
+    } else if (NIL_P(rb_fiber_scheduler_current())) {
+        int fd = m2_conn_socket(conn);
+        if (fd < 0)
+            m2r_raise_not_connected();
+        ready = wait_native(fd, status, timeout);
+    } else {
+        VALUE events = rb_io_wait(socket_io(conn, io), io_events(status), timeout < 0 ? Qnil : DBL2NUM(timeout));
+        ready = RTEST(events) ? ready_mask(events) : 0;
     }
-    VALUE ready = rb_io_wait(io, events, timeout < 0 ? Qnil : DBL2NUM(timeout));
-    if (!RTEST(ready))
+    if (ready == 0)
         return by_deadline ? -1 : M2_WAIT_TIMEOUT;
-    return ready_mask(ready);
+    return ready;
 }
 
 /* ---- side connections (KILL) ----------------------------------------------------------------------------- */
@@ -111,7 +170,7 @@ typedef struct side_kill {
 static void side_drive(side_kill *sk, int status, double deadline)
 {
     while (status != 0) {
-        int ready = wait_socket(sk->conn, socket_io(sk->conn, Qnil, &sk->io, &sk->io_session), status, deadline);
+        int ready = wait_socket(sk->conn, (io_ref){Qnil, &sk->io, &sk->io_session}, status, deadline);
         if (ready < 0) {
             m2_conn_abort(sk->conn);
             return;
@@ -349,8 +408,7 @@ static int command_wait(command_t *cmd, int status)
 {
     m2_conn *c = cmd->conn;
     for (;;) {
-        VALUE io = socket_io(c, cmd->self, &cmd->cl->io, &cmd->cl->io_session);
-        int ready = wait_socket(c, io, status, cmd->deadline);
+        int ready = wait_socket(c, (io_ref){cmd->self, &cmd->cl->io, &cmd->cl->io_session}, status, cmd->deadline);
         if (m2_conn_inherited(c)) /* the process forked while this fiber waited */
             rb_raise(cMysql2ConnectionError, "This connection was inherited across fork() during %s", cmd->name);
         if (ready < 0) {

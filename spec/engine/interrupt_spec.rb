@@ -75,6 +75,70 @@ RSpec.describe "interrupting a query" do
     end
   end
 
+  # Without a Fiber scheduler the wait is a poll with the GVL released (client_command.c wait_native): a signal
+  # wakes it, its trap runs, and the wait goes on for what is left unless the trap raised.
+  describe "signal traps" do
+    around do |example|
+      old = trap("USR2", "DEFAULT")
+      example.run
+    ensure
+      trap("USR2", old)
+    end
+
+    # Sends USR2 to this process `times` times, `every` seconds apart, once the server runs `client`'s query.
+    def signal_during_query(client, times: 1, every: 0.05)
+      Thread.new do
+        eventually { server_runs_query?(client.thread_id) }
+        times.times do
+          Process.kill("USR2", Process.pid)
+          sleep every
+        end
+      end
+    end
+
+    [nil, :sleeping, :querying].each do |other|
+      it "runs a raising trap at once#{" while another thread is #{other}" if other}" do
+        client = new_client
+        bystander = case other
+                    when :sleeping then Thread.new { sleep }
+                    when :querying then Thread.new { new_client.query("SELECT SLEEP(2)") }
+                    end
+        trap("USR2") { raise Mysql2Test::StopQuery }
+        signaller = signal_during_query(client)
+        started = monotonic
+        expect { client.query("SELECT SLEEP(5)") }.to raise_error(Mysql2Test::StopQuery)
+        expect(monotonic - started).to be < 2
+        expect(client).to be_closed
+      ensure
+        signaller&.join
+        bystander&.kill&.join
+      end
+    end
+
+    it "finishes the query when the traps raise nothing" do
+      client = new_client
+      ran = 0
+      trap("USR2") { ran += 1 }
+      signaller = signal_during_query(client, times: 5)
+      expect(client.query("SELECT SLEEP(0.5) AS s, 7 AS seven").first).to eq("s" => 0, "seven" => 7)
+      signaller.join
+      expect(ran).to eq(5)
+      expect(client.query("SELECT 1 AS one").first).to eq("one" => 1)
+    end
+
+    it "keeps read_timeout counting across signals" do
+      client = new_client(read_timeout: 1)
+      trap("USR2") { nil }
+      signaller = signal_during_query(client, times: 30, every: 0.1)
+      started = monotonic
+      expect { client.query("SELECT SLEEP(4)") }
+        .to raise_error(Mysql2::Error::TimeoutError, /Timeout waiting for a response/)
+      expect(monotonic - started).to be < 3
+    ensure
+      signaller&.join
+    end
+  end
+
   describe ":query_timeout" do
     it "kills the query on the server and keeps the connection usable" do
       client = new_client(query_timeout: 0.3)
