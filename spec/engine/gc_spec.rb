@@ -47,12 +47,13 @@ RSpec.describe "garbage collection" do
 
   it "uses clients and results after GC.compact" do
     client = new_client
-    result = client.query("SELECT 'a' AS x UNION ALL SELECT 'b'")
+    result = client.query("SELECT 'a' AS x UNION ALL SELECT 'b'", symbolize_keys: true)
     stream = client.query("SELECT seq FROM seq_1_to_3", stream: true, cache_rows: false)
     GC.verify_compaction_references(double_heap: true, toward: :empty)
     expect(stream.map { |r| r["seq"] }).to eq([1, 2, 3])
-    expect(result.map { |r| r["x"] }).to eq(%w[a b])
-    expect(result.fields).to eq(%w[x])
+    expect(result.query_options).to include(symbolize_keys: true, as: :hash)
+    expect(result.each(cast: false).map { |r| r[:x] }).to eq(%w[a b])
+    expect(result.fields).to eq(%i[x])
     expect(client.query("SELECT 1 AS one").first).to eq("one" => 1)
   end
 
