@@ -13,12 +13,19 @@ static bool is_integer_type(enum enum_field_types t)
            t == MYSQL_TYPE_LONGLONG || t == MYSQL_TYPE_YEAR;
 }
 
+static bool is_temporal_type(enum enum_field_types t)
+{
+    return t == MYSQL_TYPE_DATE || t == MYSQL_TYPE_DATETIME || t == MYSQL_TYPE_TIMESTAMP || t == MYSQL_TYPE_TIME;
+}
+
 static bind_kind kind_for(const column *col, cast_mode cast)
 {
     if (cast != CAST_FULL)
         return BIND_STRING;
     if (is_integer_type(col->type))
         return BIND_LONGLONG;
+    if (is_temporal_type(col->type))
+        return BIND_TEMPORAL; /* the library would sprintf it for us to parse back */
     if (col->type == MYSQL_TYPE_FLOAT)
         return BIND_FLOAT;
     return col->type == MYSQL_TYPE_DOUBLE ? BIND_DOUBLE : BIND_STRING;
@@ -48,6 +55,11 @@ static void point_bind(MYSQL_BIND *bind, bind_cell *cell, const column *col)
     case BIND_DOUBLE:
         bind->buffer_type = MYSQL_TYPE_DOUBLE;
         bind->buffer = &cell->num.d;
+        break;
+    case BIND_TEMPORAL:
+        bind->buffer_type = col->type;
+        bind->buffer = &cell->num.t;
+        bind->buffer_length = sizeof(cell->num.t);
         break;
     case BIND_STRING:
         bind->buffer_type = MYSQL_TYPE_STRING;
@@ -118,6 +130,9 @@ void row_binary_decoders(const result_binds *b, const column *cols, const query_
         case BIND_DOUBLE:
             out[i] = DEC_BIN_DOUBLE;
             break;
+        case BIND_TEMPORAL:
+            out[i] = DEC_BIN_TEMPORAL;
+            break;
         default:
             if (col->type == MYSQL_TYPE_NULL)
                 out[i] = DEC_NULL;
@@ -142,6 +157,31 @@ static VALUE float_cell(const column *col, float f)
     return DBL2NUM(rb_cstr_to_dbl(buf, 0));
 }
 
+/*
+ * DATE, DATETIME/TIMESTAMP or TIME from the library's MYSQL_TIME, cast as row_text casts the text the library
+ * would have formatted from it. Only a value Date/Time refuse for a zero month or day needs that text, for the
+ * error message: it is formatted then, as the library formats it (fraction digits to the column's scale).
+ */
+static VALUE temporal(cast_ctx *x, const column *col, const MYSQL_TIME *tm)
+{
+    m2_temporal t = {(int)tm->year,   (int)tm->month,  (int)tm->day,         (int)tm->hour,
+                     (int)tm->minute, (int)tm->second, (int)tm->second_part, tm->neg != 0};
+    unsigned char decoder = col->type == MYSQL_TYPE_DATE   ? DEC_DATE
+                            : col->type == MYSQL_TYPE_TIME ? DEC_TIME
+                                                           : DEC_DATETIME;
+    char raw[64];
+    int len = 0;
+    if (decoder != DEC_TIME && (t.month == 0 || t.day == 0)) {
+        len = snprintf(raw, sizeof(raw), "%04d-%02d-%02d", t.year, t.month, t.day);
+        if (decoder == DEC_DATETIME) {
+            len += snprintf(raw + len, sizeof(raw) - (size_t)len, " %02d:%02d:%02d", t.hour, t.minute, t.second);
+            if (col->decimals >= 1 && col->decimals <= 6)
+                len += snprintf(raw + len, sizeof(raw) - (size_t)len, ".%06d", t.usec) - (6 - (int)col->decimals);
+        }
+    }
+    return row_temporal_value(x, col, decoder, &t, len ? raw : NULL, len);
+}
+
 static VALUE cell(cast_ctx *x, const column *col, unsigned char decoder, const bind_cell *c)
 {
     if (c->is_null)
@@ -157,6 +197,8 @@ static VALUE cell(cast_ctx *x, const column *col, unsigned char decoder, const b
         return float_cell(col, c->num.f);
     case DEC_BIN_DOUBLE:
         return DBL2NUM(c->num.d);
+    case DEC_BIN_TEMPORAL:
+        return temporal(x, col, &c->num.t);
     default:
         return row_text_cell(x, col, decoder, c->text, (long)c->length);
     }

@@ -1,8 +1,8 @@
 /*
  * row_binary: rows of the binary protocol (Statement#execute). The result binds of a statement: integer and
- * floating-point columns are fetched as C numbers under full casting; everything else (and every column under
- * cast: false / :fast) as text that the library formats, decoded by row_text's decoders, so both protocols give
- * the same values. Buffers grow to fit and are reused across executes.
+ * floating-point columns are fetched as C numbers and DATE/DATETIME/TIMESTAMP/TIME as MYSQL_TIME under full
+ * casting; everything else (and every column under cast: false / :fast) as text that the library formats, decoded
+ * by row_text's decoders, so both protocols give the same values. Buffers grow to fit and are reused across executes.
  */
 #ifndef MYSQL2_ROW_BINARY_H
 #define MYSQL2_ROW_BINARY_H
@@ -10,9 +10,9 @@
 #include "row_text.h"
 
 /* Decoders of native binds (the text decoders of row_text.h are below 16). */
-enum { DEC_BIN_INT = 16, DEC_BIN_UINT, DEC_BIN_BOOL, DEC_BIN_FLOAT, DEC_BIN_DOUBLE };
+enum { DEC_BIN_INT = 16, DEC_BIN_UINT, DEC_BIN_BOOL, DEC_BIN_FLOAT, DEC_BIN_DOUBLE, DEC_BIN_TEMPORAL };
 
-typedef enum { BIND_STRING, BIND_LONGLONG, BIND_FLOAT, BIND_DOUBLE } bind_kind;
+typedef enum { BIND_STRING, BIND_LONGLONG, BIND_FLOAT, BIND_DOUBLE, BIND_TEMPORAL } bind_kind;
 
 typedef struct bind_cell {
     bind_kind kind;
@@ -22,6 +22,7 @@ typedef struct bind_cell {
         long long i;
         float f;
         double d;
+        MYSQL_TIME t;
     } num;
     char *text; /* xmalloc'd, `capacity` bytes (BIND_STRING) */
     unsigned long capacity;

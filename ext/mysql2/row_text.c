@@ -60,21 +60,24 @@ static bool date_certain(const m2_temporal *t)
     return t->day <= 28 || (t->year > 1582 && t->day <= m2_days_in_month(t->year, t->month));
 }
 
+VALUE row_temporal_value(cast_ctx *x, const column *col, unsigned char decoder, const m2_temporal *t, const char *raw,
+                         long raw_len)
+{
+    if (decoder == DEC_TIME)
+        return cast_duration(x, t);
+    if (x->no_raise && !date_certain(t))
+        return Qundef;
+    return decoder == DEC_DATE ? cast_date(x, t, col->name, raw, raw_len)
+                               : cast_datetime(x, t, col->name, raw, raw_len);
+}
+
 static VALUE temporal_cell(cast_ctx *x, const column *col, unsigned char decoder, const char *p, long len)
 {
     m2_temporal t;
-    switch (decoder) {
-    case DEC_DATE:
-        if (!m2_parse_date(p, (size_t)len, &t))
-            return Qnil;
-        return x->no_raise && !date_certain(&t) ? Qundef : cast_date(x, &t, col->name, p, len);
-    case DEC_DATETIME:
-        if (!m2_parse_datetime(p, (size_t)len, &t))
-            return Qnil;
-        return x->no_raise && !date_certain(&t) ? Qundef : cast_datetime(x, &t, col->name, p, len);
-    default:
-        return m2_parse_time(p, (size_t)len, &t) ? cast_duration(x, &t) : Qnil;
-    }
+    bool parsed = decoder == DEC_DATE       ? m2_parse_date(p, (size_t)len, &t)
+                  : decoder == DEC_DATETIME ? m2_parse_datetime(p, (size_t)len, &t)
+                                            : m2_parse_time(p, (size_t)len, &t);
+    return parsed ? row_temporal_value(x, col, decoder, &t, p, len) : Qnil;
 }
 
 VALUE row_text_cell(cast_ctx *x, const column *col, unsigned char decoder, const char *p, long len)

@@ -43,6 +43,12 @@ typedef struct row_shape {
  * the Julian-Gregorian gap of 1582): nothing is raised for it. */
 VALUE row_text_cell(cast_ctx *x, const column *col, unsigned char decoder, const char *p, long len);
 
+/* The value of a DATE (DEC_DATE), DATETIME/TIMESTAMP (DEC_DATETIME) or TIME (DEC_TIME) cell already parsed into
+ * `t`, with row_text_cell's x->no_raise rule. `raw` is the cell's text for an error message (NULL: formatted from
+ * `t`). Shared by both protocols so they give the same values and errors. */
+VALUE row_temporal_value(cast_ctx *x, const column *col, unsigned char decoder, const m2_temporal *t, const char *raw,
+                         long raw_len);
+
 /* A row from its cells: an Array, or a Hash keyed by shape->keys (later duplicates win). */
 VALUE row_assemble(const row_shape *shape, const VALUE *cells);
 /* Builds a Hash (or Array) from a text-protocol row (`lengths` from mysql_fetch_lengths). */
