@@ -6,6 +6,7 @@ require "bigdecimal"
 require "mysql2/version"
 require "mysql2/error"
 require "mysql2/mysql2"
+require "mysql2/result"
 require "mysql2/statement"
 require "mysql2/client"
 

@@ -3,6 +3,7 @@
  */
 #include "m2_poll.h"
 
+#include <errno.h>
 #include <poll.h>
 
 #include "m2_conn.h"
@@ -20,7 +21,11 @@ int m2_poll(int fd, int status, int timeout_ms)
     if (n <= 0)
         return n;
     int asked = status & (M2_WAIT_READ | M2_WAIT_WRITE | M2_WAIT_EXCEPT);
-    if (pfd.revents & (POLLHUP | POLLERR | POLLNVAL))
+    if (pfd.revents & POLLNVAL) { /* not an open descriptor: as rb_io_wait, an error rather than a ready mask */
+        errno = EBADF;
+        return -1;
+    }
+    if (pfd.revents & (POLLHUP | POLLERR))
         return asked;
     int ready = 0;
     if (pfd.revents & POLLIN)

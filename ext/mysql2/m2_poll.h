@@ -8,7 +8,7 @@
  * Waits until `fd` is ready for what `status` asks (M2_WAIT_READ / M2_WAIT_WRITE / M2_WAIT_EXCEPT; other bits
  * are ignored) or `timeout_ms` passes (-1 = no limit). Returns the mask of the asked events that are ready
  * (hang-up and error count as every asked event ready, so the library's next call sees them), 0 when the time
- * passed, or -1 with errno set (EINTR when a signal interrupted it).
+ * passed, or -1 with errno set (EINTR when a signal interrupted it, EBADF when `fd` is not open).
  *
  * Touches nothing but its arguments and the descriptor: safe to run without the GVL while another thread owns
  * the session. Blocks; the caller decides how to be woken (a signal, or shutdown() of the socket by close).

@@ -130,8 +130,8 @@ void row_binary_decoders(const result_binds *b, const column *cols, const query_
         case BIND_DOUBLE:
             out[i] = DEC_BIN_DOUBLE;
             break;
-        case BIND_TEMPORAL:
-            out[i] = DEC_BIN_TEMPORAL;
+        case BIND_TEMPORAL: /* a stream's each may ask for other casting than its execute bound for */
+            out[i] = opts->cast == CAST_FULL ? DEC_BIN_TEMPORAL : DEC_BIN_TEMPORAL_TEXT;
             break;
         default:
             if (col->type == MYSQL_TYPE_NULL)
@@ -157,28 +157,42 @@ static VALUE float_cell(const column *col, float f)
     return DBL2NUM(rb_cstr_to_dbl(buf, 0));
 }
 
+/* The text libmariadb formats from a MYSQL_TIME for a string bind, into buf (64 bytes); returns its length. TIME
+ * hours include the days; fraction digits follow the column's scale (1..6). */
+static int temporal_text(const column *col, const MYSQL_TIME *tm, char *buf)
+{
+    int len;
+    if (col->type == MYSQL_TYPE_DATE)
+        return snprintf(buf, 64, "%04u-%02u-%02u", tm->year, tm->month, tm->day);
+    if (col->type == MYSQL_TYPE_TIME)
+        len =
+            snprintf(buf, 64, "%s%02u:%02u:%02u", tm->neg ? "-" : "", tm->hour + tm->day * 24, tm->minute, tm->second);
+    else
+        len = snprintf(buf, 64, "%04u-%02u-%02u %02u:%02u:%02u", tm->year, tm->month, tm->day, tm->hour, tm->minute,
+                       tm->second);
+    if (col->decimals >= 1 && col->decimals <= 6)
+        len += snprintf(buf + len, (size_t)(64 - len), ".%06lu", tm->second_part) - (6 - (int)col->decimals);
+    return len;
+}
+
 /*
  * DATE, DATETIME/TIMESTAMP or TIME from the library's MYSQL_TIME, cast as row_text casts the text the library
  * would have formatted from it. Only a value Date/Time refuse for a zero month or day needs that text, for the
- * error message: it is formatted then, as the library formats it (fraction digits to the column's scale).
+ * error message: it is formatted then.
  */
 static VALUE temporal(cast_ctx *x, const column *col, const MYSQL_TIME *tm)
 {
-    m2_temporal t = {(int)tm->year,   (int)tm->month,  (int)tm->day,         (int)tm->hour,
-                     (int)tm->minute, (int)tm->second, (int)tm->second_part, tm->neg != 0};
     unsigned char decoder = col->type == MYSQL_TYPE_DATE   ? DEC_DATE
                             : col->type == MYSQL_TYPE_TIME ? DEC_TIME
                                                            : DEC_DATETIME;
+    unsigned int hours = decoder == DEC_TIME ? tm->hour + tm->day * 24 : tm->hour; /* TIME: days count as hours */
+    m2_temporal t = {(int)tm->year,        (int)tm->month,  decoder == DEC_TIME ? 0 : (int)tm->day,
+                     (int)hours,           (int)tm->minute, (int)tm->second,
+                     (int)tm->second_part, tm->neg != 0};
     char raw[64];
     int len = 0;
-    if (decoder != DEC_TIME && (t.month == 0 || t.day == 0)) {
-        len = snprintf(raw, sizeof(raw), "%04d-%02d-%02d", t.year, t.month, t.day);
-        if (decoder == DEC_DATETIME) {
-            len += snprintf(raw + len, sizeof(raw) - (size_t)len, " %02d:%02d:%02d", t.hour, t.minute, t.second);
-            if (col->decimals >= 1 && col->decimals <= 6)
-                len += snprintf(raw + len, sizeof(raw) - (size_t)len, ".%06d", t.usec) - (6 - (int)col->decimals);
-        }
-    }
+    if (decoder != DEC_TIME && (t.month == 0 || t.day == 0))
+        len = temporal_text(col, tm, raw);
     return row_temporal_value(x, col, decoder, &t, len ? raw : NULL, len);
 }
 
@@ -199,6 +213,10 @@ static VALUE cell(cast_ctx *x, const column *col, unsigned char decoder, const b
         return DBL2NUM(c->num.d);
     case DEC_BIN_TEMPORAL:
         return temporal(x, col, &c->num.t);
+    case DEC_BIN_TEMPORAL_TEXT: {
+        char text[64];
+        return cast_string(x, text, temporal_text(col, &c->num.t, text), col->enc);
+    }
     default:
         return row_text_cell(x, col, decoder, c->text, (long)c->length);
     }

@@ -10,7 +10,15 @@
 #include "row_text.h"
 
 /* Decoders of native binds (the text decoders of row_text.h are below 16). */
-enum { DEC_BIN_INT = 16, DEC_BIN_UINT, DEC_BIN_BOOL, DEC_BIN_FLOAT, DEC_BIN_DOUBLE, DEC_BIN_TEMPORAL };
+enum {
+    DEC_BIN_INT = 16,
+    DEC_BIN_UINT,
+    DEC_BIN_BOOL,
+    DEC_BIN_FLOAT,
+    DEC_BIN_DOUBLE,
+    DEC_BIN_TEMPORAL,
+    DEC_BIN_TEMPORAL_TEXT
+};
 
 typedef enum { BIND_STRING, BIND_LONGLONG, BIND_FLOAT, BIND_DOUBLE, BIND_TEMPORAL } bind_kind;
 

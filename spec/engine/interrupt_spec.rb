@@ -85,14 +85,17 @@ RSpec.describe "interrupting a query" do
       trap("USR2", old)
     end
 
-    # Sends USR2 to this process `times` times, `every` seconds apart, once the server runs `client`'s query.
+    # Sends USR2 to this process `times` times, `every` seconds apart, once the server runs `client`'s query. The
+    # thread's value is whether it saw the query (and so signalled).
     def signal_during_query(client, times: 1, every: 0.05)
       Thread.new do
-        eventually { server_runs_query?(client.thread_id) }
+        next false unless eventually { server_runs_query?(client.thread_id) }
+
         times.times do
           Process.kill("USR2", Process.pid)
           sleep every
         end
+        true
       end
     end
 
@@ -109,6 +112,7 @@ RSpec.describe "interrupting a query" do
         expect { client.query("SELECT SLEEP(5)") }.to raise_error(Mysql2Test::StopQuery)
         expect(monotonic - started).to be < 2
         expect(client).to be_closed
+        expect(signaller.value).to be(true)
       ensure
         signaller&.join
         bystander&.kill&.join
@@ -117,13 +121,18 @@ RSpec.describe "interrupting a query" do
 
     it "finishes the query when the traps raise nothing" do
       client = new_client
-      ran = 0
-      trap("USR2") { ran += 1 }
+      querying = false
+      seen = []
+      trap("USR2") { seen << querying }
       signaller = signal_during_query(client, times: 5)
-      expect(client.query("SELECT SLEEP(0.5) AS s, 7 AS seven").first).to eq("s" => 0, "seven" => 7)
-      signaller.join
-      expect(ran).to eq(5)
+      querying = true
+      expect(client.query("SELECT SLEEP(1) AS s, 7 AS seven").first).to eq("s" => 0, "seven" => 7)
+      querying = false
+      expect(signaller.value).to be(true)
+      expect(seen).to eq([true] * 5) # every trap ran while the query waited
       expect(client.query("SELECT 1 AS one").first).to eq("one" => 1)
+    ensure
+      signaller&.join
     end
 
     it "keeps read_timeout counting across signals" do
@@ -134,6 +143,7 @@ RSpec.describe "interrupting a query" do
       expect { client.query("SELECT SLEEP(4)") }
         .to raise_error(Mysql2::Error::TimeoutError, /Timeout waiting for a response/)
       expect(monotonic - started).to be < 3
+      expect(signaller.value).to be(true)
     ensure
       signaller&.join
     end

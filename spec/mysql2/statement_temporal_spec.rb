@@ -50,6 +50,18 @@ RSpec.describe "Statement temporal columns" do
       end
       expect(both(cast: false).uniq.size).to eq(1)
     end
+
+    it "gives a stream's each(cast: false / :fast) the text protocol's Strings for #{type} bound as MYSQL_TIME" do
+      table_with(type, values)
+      sql = "SELECT v FROM temporal_cells ORDER BY id"
+      [false, :fast].each do |cast|
+        text = client.query(sql, cast: cast).map { |r| r["v"] }
+        streamed = []
+        client.prepare(sql).execute(stream: true, cache_rows: false).each(cast: cast) { |r| streamed << r["v"] }
+        expect(streamed).to eq(text)
+        expect(streamed.map { |v| v&.encoding }).to eq(text.map { |v| v&.encoding })
+      end
+    end
   end
 
   it "casts them as the text protocol does in another process time zone" do
