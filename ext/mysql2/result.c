@@ -15,7 +15,7 @@
 #include "statement.h"
 
 VALUE cMysql2Result;
-static ID id_merge;
+static ID id_query_options, id_merge;
 static VALUE sym_no_good_index_used, sym_no_index_used, sym_query_was_slow;
 
 typedef struct result {
@@ -49,7 +49,6 @@ typedef struct result {
     VALUE rows;                    /* cached rows (Array), or Qnil */
     VALUE memo;                    /* Array of lazily built field_types, tables, dbs, server_flags */
     VALUE statement;               /* the Statement whose execute number `execution` these rows are, or Qnil */
-    VALUE options;                 /* the merged query-options Hash (#query_options) */
     uint64_t execution;
 } result_t;
 
@@ -69,7 +68,6 @@ static void result_mark(void *ptr)
     rb_gc_mark_movable(r->eager);
     rb_gc_mark_movable(r->memo);
     rb_gc_mark_movable(r->statement);
-    rb_gc_mark_movable(r->options);
 }
 
 static void result_compact(void *ptr)
@@ -81,7 +79,6 @@ static void result_compact(void *ptr)
     r->eager = rb_gc_location(r->eager);
     r->memo = rb_gc_location(r->memo);
     r->statement = rb_gc_location(r->statement);
-    r->options = rb_gc_location(r->options);
 }
 
 /* Frees client-side memory only: a buffered result is detached; a stream stays with the connection, which drains
@@ -187,7 +184,7 @@ static VALUE result_alloc(VALUE client, m2_conn *conn, column *cols, unsigned in
     r->server_status = conn->mysql->server_status;
     r->conn = conn;
     m2_conn_retain(conn);
-    RB_OBJ_WRITE(self, &r->options, origin->options);
+    rb_ivar_set(self, id_query_options, origin->options);
     return self;
 }
 
@@ -249,7 +246,7 @@ static void each_prepare(each_state *e, int argc, VALUE *argv)
     if (argc > 0 && !NIL_P(argv[0])) {
         Check_Type(argv[0], T_HASH);
         query_options_check_each(argv[0]);
-        VALUE merged = rb_funcall(r->options, id_merge, 1, argv[0]);
+        VALUE merged = rb_funcall(rb_ivar_get(e->self, id_query_options), id_merge, 1, argv[0]);
         query_options_parse(merged, OPTS_EACH, &e->opts);
         e->opts.force_encoding = r->opts.force_encoding;
         e->opts.stream = r->opts.stream;
@@ -905,12 +902,6 @@ static VALUE result_query_time(VALUE self)
     return r->query_time < 0 ? Qnil : DBL2NUM(r->query_time);
 }
 
-/* call-seq: result.query_options -> Hash: the client's query options merged with those of the query */
-static VALUE result_query_options(VALUE self)
-{
-    return result_get(self)->options;
-}
-
 /* call-seq: result.count -> Integer (rows yielded so far when streaming) */
 static VALUE result_count(VALUE self)
 {
@@ -943,10 +934,10 @@ void init_mysql2_result(void)
     rb_define_method(cMysql2Result, "dbs", result_dbs, 0);
     rb_define_method(cMysql2Result, "server_flags", result_server_flags, 0);
     rb_define_method(cMysql2Result, "query_time", result_query_time, 0);
-    rb_define_method(cMysql2Result, "query_options", result_query_options, 0);
     rb_define_method(cMysql2Result, "count", result_count, 0);
     rb_define_alias(cMysql2Result, "size", "count");
     rb_define_method(cMysql2Result, "free", result_free_m, 0);
+    id_query_options = rb_intern("@query_options");
     id_merge = rb_intern("merge");
     sym_no_good_index_used = ID2SYM(rb_intern("no_good_index_used"));
     sym_no_index_used = ID2SYM(rb_intern("no_index_used"));

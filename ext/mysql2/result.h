@@ -9,7 +9,7 @@
 #include "columns.h"
 
 typedef struct result_origin {
-    VALUE options;             /* the merged query-options Hash: Result#query_options */
+    VALUE options;             /* the merged query-options Hash: the Result's @query_options */
     const query_options *opts; /* the same, parsed (opts->stream: `res` is the connection's stream) */
     double query_time;         /* seconds from sending the query to its first response; negative: unknown */
     bool lazy; /* cast nothing while reading (store_result, async_result: abandon_results! frees them unread) */

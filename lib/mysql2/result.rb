@@ -1,9 +1,8 @@
 # frozen_string_literal: true
 
 module Mysql2
-  # Rows of a query. Defined in C (ext/mysql2/result.c), which also includes Enumerable; this file stays so that
-  # `require "mysql2/result"` works as it does with mysql2.
+  # Rows of a query. Defined in C (ext/mysql2/result.c); Enumerable over #each.
   class Result
-    include Enumerable
+    attr_reader :query_options
   end
 end

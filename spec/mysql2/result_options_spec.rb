@@ -314,6 +314,8 @@ RSpec.describe Mysql2::Result, "query options" do
       result = client.query("SELECT 1", as: :array)
       client.query_options[:cast] = false
       expect(result.query_options).to include(as: :array, cast: true)
+      # mysql2's own specs read the ivar directly (shared/reference/mysql2-api.md, "Ivars that specs inspect")
+      expect(result.instance_variable_get(:@query_options)).to equal(result.query_options)
       expect(result.first).to eq([1])
     end
 
