@@ -259,7 +259,7 @@ static void each_prepare(each_state *e, int argc, VALUE *argv)
     if (NIL_P(r->statement))
         row_text_decoders(r->cols, r->nfields, &e->opts, e->decoders);
     else
-        statement_decoders(r->statement, r->cols, &e->opts, e->decoders);
+        statement_decoders(r->statement, r->execution, r->cols, &e->opts, e->decoders);
     cast_ctx_init(&e->cast, &e->opts);
 }
 

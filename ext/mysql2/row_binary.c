@@ -78,6 +78,7 @@ void result_binds_prepare(result_binds *b, const column *cols, unsigned int n, c
         b->cells = ZALLOC_N(bind_cell, n ? n : 1);
         b->n = n;
     }
+    b->cast = cast;
     for (unsigned int i = 0; i < n; i++) {
         bind_cell *cell = &b->cells[i];
         cell->kind = kind_for(&cols[i], cast);
@@ -130,8 +131,8 @@ void row_binary_decoders(const result_binds *b, const column *cols, const query_
         case BIND_DOUBLE:
             out[i] = DEC_BIN_DOUBLE;
             break;
-        case BIND_TEMPORAL: /* a stream's each may ask for other casting than its execute bound for */
-            out[i] = opts->cast == CAST_FULL ? DEC_BIN_TEMPORAL : DEC_BIN_TEMPORAL_TEXT;
+        case BIND_TEMPORAL:
+            out[i] = DEC_BIN_TEMPORAL;
             break;
         default:
             if (col->type == MYSQL_TYPE_NULL)
@@ -157,18 +158,13 @@ static VALUE float_cell(const column *col, float f)
     return DBL2NUM(rb_cstr_to_dbl(buf, 0));
 }
 
-/* The text libmariadb formats from a MYSQL_TIME for a string bind, into buf (64 bytes); returns its length. TIME
- * hours include the days; fraction digits follow the column's scale (1..6). */
-static int temporal_text(const column *col, const MYSQL_TIME *tm, char *buf)
+/* The text libmariadb formats from a DATE or DATETIME/TIMESTAMP MYSQL_TIME for a string bind, into buf (64 bytes);
+ * returns its length. Fraction digits follow the column's scale (1..6). */
+static int date_text(const column *col, const MYSQL_TIME *tm, char *buf)
 {
-    int len;
     if (col->type == MYSQL_TYPE_DATE)
         return snprintf(buf, 64, "%04u-%02u-%02u", tm->year, tm->month, tm->day);
-    if (col->type == MYSQL_TYPE_TIME)
-        len =
-            snprintf(buf, 64, "%s%02u:%02u:%02u", tm->neg ? "-" : "", tm->hour + tm->day * 24, tm->minute, tm->second);
-    else
-        len = snprintf(buf, 64, "%04u-%02u-%02u %02u:%02u:%02u", tm->year, tm->month, tm->day, tm->hour, tm->minute,
+    int len = snprintf(buf, 64, "%04u-%02u-%02u %02u:%02u:%02u", tm->year, tm->month, tm->day, tm->hour, tm->minute,
                        tm->second);
     if (col->decimals >= 1 && col->decimals <= 6)
         len += snprintf(buf + len, (size_t)(64 - len), ".%06lu", tm->second_part) - (6 - (int)col->decimals);
@@ -192,7 +188,7 @@ static VALUE temporal(cast_ctx *x, const column *col, const MYSQL_TIME *tm)
     char raw[64];
     int len = 0;
     if (decoder != DEC_TIME && (t.month == 0 || t.day == 0))
-        len = temporal_text(col, tm, raw);
+        len = date_text(col, tm, raw);
     return row_temporal_value(x, col, decoder, &t, len ? raw : NULL, len);
 }
 
@@ -213,10 +209,6 @@ static VALUE cell(cast_ctx *x, const column *col, unsigned char decoder, const b
         return DBL2NUM(c->num.d);
     case DEC_BIN_TEMPORAL:
         return temporal(x, col, &c->num.t);
-    case DEC_BIN_TEMPORAL_TEXT: {
-        char text[64];
-        return cast_string(x, text, temporal_text(col, &c->num.t, text), col->enc);
-    }
     default:
         return row_text_cell(x, col, decoder, c->text, (long)c->length);
     }

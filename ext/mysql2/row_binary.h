@@ -10,15 +10,7 @@
 #include "row_text.h"
 
 /* Decoders of native binds (the text decoders of row_text.h are below 16). */
-enum {
-    DEC_BIN_INT = 16,
-    DEC_BIN_UINT,
-    DEC_BIN_BOOL,
-    DEC_BIN_FLOAT,
-    DEC_BIN_DOUBLE,
-    DEC_BIN_TEMPORAL,
-    DEC_BIN_TEMPORAL_TEXT
-};
+enum { DEC_BIN_INT = 16, DEC_BIN_UINT, DEC_BIN_BOOL, DEC_BIN_FLOAT, DEC_BIN_DOUBLE, DEC_BIN_TEMPORAL };
 
 typedef enum { BIND_STRING, BIND_LONGLONG, BIND_FLOAT, BIND_DOUBLE, BIND_TEMPORAL } bind_kind;
 
@@ -38,6 +30,7 @@ typedef struct bind_cell {
 
 typedef struct result_binds {
     unsigned int n;
+    cast_mode cast;    /* the casting the kinds were chosen for */
     MYSQL_BIND *binds; /* n, pointing into cells */
     bind_cell *cells;
 } result_binds;

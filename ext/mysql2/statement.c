@@ -268,9 +268,16 @@ static VALUE statement_execute(VALUE self, VALUE binds, VALUE options)
 
 /* ---- rows ------------------------------------------------------------------------------------------------ */
 
-void statement_decoders(VALUE self, const column *cols, const query_options *opts, unsigned char *out)
+void statement_decoders(VALUE self, uint64_t execution, const column *cols, const query_options *opts,
+                        unsigned char *out)
 {
     statement_t *s = statement_get(self);
+    /* not while an execute of this statement runs: it rebinds for its own rows */
+    if (opts->cast != s->binds.cast && s->cursor_open && !s->running && attached(s) && s->execution == execution) {
+        result_binds_prepare(&s->binds, cols, s->binds.n, opts->cast, NULL);
+        if (mysql_stmt_bind_result(s->stmt, s->binds.binds))
+            m2r_raise(cMysql2Error, "%s", mysql_stmt_error(s->stmt));
+    }
     row_binary_decoders(&s->binds, cols, opts, out);
 }
 

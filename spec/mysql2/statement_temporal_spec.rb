@@ -37,6 +37,10 @@ RSpec.describe "Statement temporal columns" do
 
   before { client.query("SET SESSION sql_mode = ''") }
 
+  def encoding_of(value)
+    value.is_a?(String) ? value.encoding : nil
+  end
+
   Mysql2Test::TEMPORAL_VALUES.each do |type, values|
     it "casts #{type} as the text protocol does, in every time zone combination" do
       table_with(type, values)
@@ -51,16 +55,21 @@ RSpec.describe "Statement temporal columns" do
       expect(both(cast: false).uniq.size).to eq(1)
     end
 
-    it "gives a stream's each(cast: false / :fast) the text protocol's Strings for #{type} bound as MYSQL_TIME" do
+    it "gives a stream's each(cast: false / :fast) the text protocol's values for #{type} (and INT) bound natively" do
       table_with(type, values)
-      sql = "SELECT v FROM temporal_cells ORDER BY id"
-      [false, :fast].each do |cast|
-        text = client.query(sql, cast: cast).map { |r| r["v"] }
+      sql = "SELECT id, v FROM temporal_cells ORDER BY id"
+      [false, :fast, true].each do |cast|
+        text = client.query(sql, cast: cast).to_a
         streamed = []
-        client.prepare(sql).execute(stream: true, cache_rows: false).each(cast: cast) { |r| streamed << r["v"] }
+        result = client.prepare(sql).execute(stream: true, cache_rows: false)
+        result.each(cast: cast) { |r| streamed << r }
         expect(streamed).to eq(text)
-        expect(streamed.map { |v| v&.encoding }).to eq(text.map { |v| v&.encoding })
+        expect(streamed.map { |r| r["v"].class }).to eq(text.map { |r| r["v"].class })
+        expect(streamed.map { |r| encoding_of(r["v"]) }).to eq(text.map { |r| encoding_of(r["v"]) })
       end
+      cast_later = []
+      client.prepare(sql).execute(stream: true, cache_rows: false, cast: false).each(cast: true) { |r| cast_later << r }
+      expect(cast_later).to eq(client.query(sql).to_a)
     end
   end
 
