@@ -55,7 +55,7 @@ RSpec.describe "Statement temporal columns" do
       expect(both(cast: false).uniq.size).to eq(1)
     end
 
-    it "gives a stream's each(cast: false / :fast) the text protocol's values for #{type} (and INT) bound natively" do
+    it "gives a stream's each under other casting than its execute the text protocol's values for #{type} and INT" do
       table_with(type, values)
       sql = "SELECT id, v FROM temporal_cells ORDER BY id"
       [false, :fast, true].each do |cast|
