@@ -5,8 +5,7 @@
 #include "result.h"
 
 VALUE cMysql2Client;
-static ID id_async;
-static VALUE sym_async;
+static ID id_merge, id_current_query_options;
 
 /* ---- typed data ------------------------------------------------------------------------------------------ */
 
@@ -79,9 +78,10 @@ m2_conn *client_live_conn(VALUE self)
 
 typedef struct query_args {
     VALUE sql;
-    VALUE options;
+    VALUE base, over; /* the client's query options, and this query's own merged over them */
+    VALUE options;    /* base.merge(over) once taken (query_snapshot), else 0 */
     query_options opts;
-    bool async;
+    VALUE shell; /* the Result made while the server worked, or 0 */
 } query_args;
 
 /* Reads the result of the statement just answered (buffered or streaming) into a Mysql2::Result, or nil. */
@@ -118,16 +118,53 @@ static VALUE collect_result_with(command_t *cmd, VALUE options, double query_tim
     return collect_result(cmd, &origin);
 }
 
+/* Takes the query's options Hash (base.merge(over), as Hash#merge makes it): @current_query_options, and the
+ * Result's @query_options. The options were parsed from base and over in the same stretch with the GVL held (see
+ * query_body), so no other thread changed them in between. */
+static void query_snapshot(command_t *cmd)
+{
+    query_args *q = cmd->data;
+    if (q->options)
+        return;
+    q->options = rb_funcall(q->base, id_merge, 1, q->over);
+    rb_ivar_set(cmd->self, id_current_query_options, q->options);
+}
+
+/* While the server works on the query: its options Hash, and the Result it will most likely need (dropped when
+ * the statement has no result set). Work done here overlaps the server's instead of following it. */
+static void query_meanwhile(command_t *cmd)
+{
+    query_args *q = cmd->data;
+    query_snapshot(cmd);
+    result_origin origin = {.options = q->options, .opts = &q->opts};
+    q->shell = result_prealloc(cmd->self, &origin);
+}
+
+/* Sends the query; on failure takes the options Hash (as before any send) and raises. A send that has to wait lets
+ * other threads run, so the options Hash is taken before that wait. */
+static void query_send(command_t *cmd)
+{
+    query_args *q = cmd->data;
+    m2_conn *c = cmd->conn;
+    int status = m2_conn_send_query_start(c, RSTRING_PTR(q->sql), RSTRING_LEN(q->sql));
+    if (status != 0)
+        query_snapshot(cmd);
+    command_drive(cmd, status);
+    if (c->ret_int != 0) {
+        query_snapshot(cmd);
+        command_raise(cmd);
+    }
+}
+
 static VALUE query_body(command_t *cmd)
 {
     query_args *q = cmd->data;
     m2_conn *c = cmd->conn;
-    const char *sql = RSTRING_PTR(q->sql);
-    unsigned long len = RSTRING_LEN(q->sql);
-    if (q->async) {
-        command_drive(cmd, m2_conn_send_query_start(c, sql, len));
-        if (c->ret_int != 0)
-            command_raise(cmd);
+    /* After ensure_connected and run_deferred, which may wait: raises for invalid options before the send. */
+    query_options_parse_over(q->base, q->over, OPTS_QUERY, &q->opts);
+    if (q->opts.async) {
+        query_snapshot(cmd);
+        query_send(cmd);
         cmd->keep_guard = true;
         cmd->cl->async_pending = true;
         cmd->cl->async_sent_at = m2r_now();
@@ -135,32 +172,33 @@ static VALUE query_body(command_t *cmd)
         return Qnil;
     }
     double start = m2r_now();
-    command_drive(cmd, m2_conn_send_query_start(c, sql, len));
-    if (c->ret_int != 0)
-        command_raise(cmd);
-    command_read_reply(cmd);
+    query_send(cmd);
+    command_read_reply(cmd, query_meanwhile);
     if (c->ret_bool)
         command_raise(cmd);
-    result_origin origin = {.options = q->options, .opts = &q->opts, .query_time = m2r_now() - start};
+    result_origin origin = {
+        .options = q->options, .opts = &q->opts, .query_time = m2r_now() - start, .shell = q->shell};
     return collect_result(cmd, &origin);
 }
 
 /*
- * call-seq: client._query(sql, options) -> Mysql2::Result or nil
+ * call-seq: client._query(sql, query_options, options) -> Mysql2::Result or nil
  *
- * Sends +sql+ (transcoded to the connection encoding) and reads its first result. +options+ is the merged
- * query-options Hash (see Client#query); it is kept on the Result.
+ * Sends +sql+ (transcoded to the connection encoding) and reads its first result, with +options+ merged over
+ * the client's +query_options+ (see Client#query). The merged Hash becomes @current_query_options and the
+ * Result's @query_options; it is built while the server works on the query.
  */
-static VALUE client_query(VALUE self, VALUE sql, VALUE options)
+static VALUE client_query(VALUE self, VALUE sql, VALUE base, VALUE over)
 {
     client_t *cl = client_get(self);
-    Check_Type(options, T_HASH);
-    query_args q = {.options = options};
+    Check_Type(base, T_HASH);
+    Check_Type(over, T_HASH);
+    query_args q = {.base = base, .over = over};
     q.sql = m2r_str_to_conn_enc(StringValue(sql), cl->encoding);
-    query_options_parse(options, OPTS_QUERY, &q.opts); /* raises for invalid options before anything is sent */
-    q.async = RTEST(rb_hash_aref(options, sym_async));
     VALUE result = client_command(self, "query", CMD_TIMED, query_body, &q);
     RB_GC_GUARD(q.sql);
+    RB_GC_GUARD(q.options);
+    RB_GC_GUARD(q.shell);
     return result;
 }
 
@@ -565,7 +603,7 @@ void init_mysql2_client(void)
     rb_define_singleton_method(cMysql2Client, "info", client_s_info, 0);
     rb_define_singleton_method(cMysql2Client, "escape", client_s_escape, 1);
 
-    rb_define_private_method(cMysql2Client, "_query", client_query, 2);
+    rb_define_private_method(cMysql2Client, "_query", client_query, 3);
     rb_define_method(cMysql2Client, "async_result", client_async_result, 0);
     rb_define_method(cMysql2Client, "ping", client_ping, 0);
     rb_define_method(cMysql2Client, "select_db", client_select_db, 1);
@@ -592,6 +630,6 @@ void init_mysql2_client(void)
     rb_define_method(cMysql2Client, "automatic_close=", client_set_automatic_close, 1);
     rb_define_method(cMysql2Client, "escape", client_escape, 1);
 
-    id_async = rb_intern("async");
-    sym_async = ID2SYM(id_async);
+    id_merge = rb_intern("merge");
+    id_current_query_options = rb_intern("@current_query_options");
 }

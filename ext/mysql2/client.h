@@ -75,11 +75,14 @@ VALUE client_command(VALUE self, const char *name, int flags, command_body body,
 /* Inside a body: drives the operation that m2_conn_*_start returned `status` for until it finishes, waiting on the
  * socket through the wait primitive (threads and fibers run meanwhile; interrupts raise from here). */
 void command_drive(command_t *cmd, int status);
-/* Inside a body, after mysql_send_query finished: waits until the reply arrives, then reads its header
- * (mysql_read_query_result) into c->ret_bool. Waiting first spares the library a read that would fail with
- * EAGAIN (the reply is never there right after the send): one system call less per query. The library's
- * read_timeout bounds the wait as it bounds its own. */
-void command_read_reply(command_t *cmd);
+/* Client-side work that needs the statement sent but not its reply (see command_read_reply). */
+typedef void (*command_meanwhile)(command_t *cmd);
+/* Inside a body, after mysql_send_query finished: runs `meanwhile` (when not NULL) while the server works on the
+ * statement, then waits until the reply arrives and reads its header (mysql_read_query_result) into c->ret_bool.
+ * An exception from `meanwhile` tears the session down like an interrupted wait. Waiting first spares the
+ * library a read that would fail with EAGAIN (the reply is rarely there right after the send): one system call
+ * less per query. The library's read_timeout bounds the wait as it bounds its own. */
+void command_read_reply(command_t *cmd, command_meanwhile meanwhile);
 /* Inside a body: connects (or reconnects) with the stored parameters; raises ConnectionError on failure. */
 void command_connect(command_t *cmd);
 /* Inside a body, after an operation failed: raises the right error (closed during the command, lost connection,

@@ -429,10 +429,12 @@ void command_drive(command_t *cmd, int status)
         status = m2_conn_cont(cmd->conn, command_wait(cmd, status));
 }
 
-void command_read_reply(command_t *cmd)
+void command_read_reply(command_t *cmd, command_meanwhile meanwhile)
 {
     m2_conn *c = cmd->conn;
     cmd->unfinished = true;
+    if (meanwhile)
+        meanwhile(cmd);
     int ready = command_wait(cmd, M2_WAIT_READ | (m2_conn_read_timeout_ms(c) > 0 ? M2_WAIT_TIMEOUT : 0));
     cmd->unfinished = false;
     int status = m2_conn_read_result_start(c);

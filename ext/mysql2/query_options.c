@@ -5,7 +5,32 @@
 
 static VALUE sym_as, sym_array, sym_symbolize_keys, sym_cast, sym_fast, sym_cast_booleans, sym_cache_rows, sym_stream,
     sym_size, sym_database_timezone, sym_application_timezone, sym_local, sym_utc, sym_rows_per_gvl_yield,
-    sym_force_encoding;
+    sym_force_encoding, sym_async;
+
+/* The options `base.merge(over)` would hold, read key by key without building that Hash: a key of `over` wins (its
+ * default does not count, as in Hash#merge); otherwise `base` answers. `over` is Qnil or a Hash, often empty. */
+typedef struct layered {
+    VALUE base, over;
+} layered;
+
+static VALUE over_value(layered h, VALUE key)
+{
+    return NIL_P(h.over) || RHASH_SIZE(h.over) == 0 ? Qundef : rb_hash_lookup2(h.over, key, Qundef);
+}
+
+/* As merged[key]: `base`'s default when neither has the key. */
+static VALUE opt_aref(layered h, VALUE key)
+{
+    VALUE v = over_value(h, key);
+    return v != Qundef ? v : rb_hash_aref(h.base, key);
+}
+
+/* As merged.fetch(key, absent). */
+static VALUE opt_lookup(layered h, VALUE key, VALUE absent)
+{
+    VALUE v = over_value(h, key);
+    return v != Qundef ? v : rb_hash_lookup2(h.base, key, absent);
+}
 
 static rb_encoding *parse_force_encoding(VALUE value)
 {
@@ -68,23 +93,32 @@ static app_tz_mode parse_application_tz(VALUE value)
     return value == sym_local ? APP_TZ_LOCAL : value == sym_utc ? APP_TZ_UTC : APP_TZ_NONE;
 }
 
-void query_options_parse(VALUE hash, options_context context, query_options *out)
+void query_options_parse_over(VALUE base, VALUE over, options_context context, query_options *out)
 {
-    Check_Type(hash, T_HASH);
-    VALUE stream = rb_hash_aref(hash, sym_stream);
+    Check_Type(base, T_HASH);
+    if (!NIL_P(over))
+        Check_Type(over, T_HASH);
+    layered h = {base, over};
+    VALUE stream = opt_aref(h, sym_stream);
     *out = (query_options){
-        .as_array = rb_hash_aref(hash, sym_as) == sym_array,
-        .symbolize_keys = RTEST(rb_hash_aref(hash, sym_symbolize_keys)),
-        .cast_booleans = RTEST(rb_hash_aref(hash, sym_cast_booleans)),
-        .cache_rows = rb_hash_lookup2(hash, sym_cache_rows, Qtrue) != Qfalse,
+        .as_array = opt_aref(h, sym_as) == sym_array,
+        .symbolize_keys = RTEST(opt_aref(h, sym_symbolize_keys)),
+        .cast_booleans = RTEST(opt_aref(h, sym_cast_booleans)),
+        .cache_rows = opt_lookup(h, sym_cache_rows, Qtrue) != Qfalse,
         .stream = RTEST(stream),
         .stream_size = parse_stream_size(stream, context),
-        .cast = parse_cast(rb_hash_lookup2(hash, sym_cast, Qundef)),
-        .database_utc = parse_database_tz(rb_hash_aref(hash, sym_database_timezone)),
-        .application_tz = parse_application_tz(rb_hash_aref(hash, sym_application_timezone)),
-        .rows_per_yield = parse_rows_per_yield(rb_hash_aref(hash, sym_rows_per_gvl_yield)),
-        .force_encoding = parse_force_encoding(rb_hash_aref(hash, sym_force_encoding)),
+        .cast = parse_cast(opt_lookup(h, sym_cast, Qundef)),
+        .database_utc = parse_database_tz(opt_aref(h, sym_database_timezone)),
+        .application_tz = parse_application_tz(opt_aref(h, sym_application_timezone)),
+        .rows_per_yield = parse_rows_per_yield(opt_aref(h, sym_rows_per_gvl_yield)),
+        .force_encoding = parse_force_encoding(opt_aref(h, sym_force_encoding)),
+        .async = context == OPTS_QUERY && RTEST(opt_aref(h, sym_async)),
     };
+}
+
+void query_options_parse(VALUE hash, options_context context, query_options *out)
+{
+    query_options_parse_over(hash, Qnil, context, out);
 }
 
 void query_options_check_each(VALUE each_options)
@@ -98,6 +132,6 @@ void init_mysql2_query_options(void)
 #define SYM(name) (sym_##name = ID2SYM(rb_intern(#name)))
     SYM(as), SYM(array), SYM(symbolize_keys), SYM(cast), SYM(fast), SYM(cast_booleans), SYM(cache_rows);
     SYM(stream), SYM(size), SYM(database_timezone), SYM(application_timezone), SYM(local), SYM(utc);
-    SYM(rows_per_gvl_yield), SYM(force_encoding);
+    SYM(rows_per_gvl_yield), SYM(force_encoding), SYM(async);
 #undef SYM
 }

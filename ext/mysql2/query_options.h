@@ -18,6 +18,7 @@ typedef struct query_options {
     long rows_per_yield;         /* 0: never let other threads run while building a buffered result */
     long stream_size;            /* Statement#execute with stream: {size: N}; 0 when not given */
     rb_encoding *force_encoding; /* NULL: none */
+    bool async;                  /* Client#query(async: true): async_result reads the reply (OPTS_QUERY only) */
 } query_options;
 
 /* Where the Hash comes from: what is allowed differs. OPTS_EACH is the Result's query options merged with the
@@ -27,6 +28,8 @@ typedef enum { OPTS_QUERY, OPTS_EXECUTE, OPTS_EACH } options_context;
 /* Parses `hash` (a Hash; missing keys take mysql2's defaults) into *out. Raises ArgumentError, TypeError or
  * Mysql2::Error for invalid values (before anything is sent), and warns as mysql2 does. */
 void query_options_parse(VALUE hash, options_context context, query_options *out);
+/* query_options_parse of `base.merge(over)` without building it (`over`: a Hash or Qnil); raises and warns alike. */
+void query_options_parse_over(VALUE base, VALUE over, options_context context, query_options *out);
 
 /* Raises when the options given to Result#each hold what only a query may set (:force_encoding, even nil). */
 void query_options_check_each(VALUE each_options);

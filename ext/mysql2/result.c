@@ -167,24 +167,31 @@ static VALUE ensure_fields(VALUE self, result_t *r, bool symbolize)
     return names;
 }
 
-/* The parts shared by both constructors; takes ownership of `cols`. */
-static VALUE result_alloc(VALUE client, m2_conn *conn, column *cols, unsigned int n, const result_origin *origin)
+VALUE result_prealloc(VALUE client, const result_origin *origin)
 {
     result_t *r;
     VALUE self = TypedData_Make_Struct(cMysql2Result, result_t, &result_type, r);
-    r->cols = cols;
-    r->nfields = n;
     RB_OBJ_WRITE(self, &r->client, client);
     r->fields = r->rows = r->memo = r->statement = r->eager = Qnil;
-    r->streaming = origin->opts->stream;
     r->encoding = client_get(client)->encoding;
     r->opts = *origin->opts;
-    r->query_time = origin->query_time;
     r->lazy = origin->lazy;
+    rb_ivar_set(self, id_query_options, origin->options);
+    return self;
+}
+
+/* The parts shared by both constructors; takes ownership of `cols`. */
+static VALUE result_alloc(VALUE client, m2_conn *conn, column *cols, unsigned int n, const result_origin *origin)
+{
+    VALUE self = origin->shell ? origin->shell : result_prealloc(client, origin);
+    result_t *r = result_get(self);
+    r->cols = cols;
+    r->nfields = n;
+    r->streaming = origin->opts->stream;
+    r->query_time = origin->query_time;
     r->server_status = conn->mysql->server_status;
     r->conn = conn;
     m2_conn_retain(conn);
-    rb_ivar_set(self, id_query_options, origin->options);
     return self;
 }
 

@@ -319,6 +319,29 @@ RSpec.describe Mysql2::Result, "query options" do
       expect(result.first).to eq([1])
     end
 
+    it "keeps @current_query_options: query_options merged with the query's own, a new Hash, the Result's too" do
+      client.query_options[:symbolize_keys] = true
+      result = client.query("SELECT 1 AS a", as: :array)
+      current = client.instance_variable_get(:@current_query_options)
+      expect(current).to eq(client.query_options.merge(as: :array))
+      expect(current).not_to equal(client.query_options)
+      expect(result.instance_variable_get(:@query_options)).to equal(current)
+      expect(client.query("DO 1")).to be_nil # no result set: the snapshot is still taken
+      expect(client.instance_variable_get(:@current_query_options)).to eq(client.query_options)
+      client.query("SELECT 2", async: true)
+      expect(client.instance_variable_get(:@current_query_options)).to eq(client.query_options.merge(async: true))
+      expect(client.async_result.first).to eq("2": 2)
+    end
+
+    it "reads the options as Hash#merge gives them: the client's default counts, the query Hash's does not" do
+      client.query_options.delete(:as)
+      client.query_options.default_proc = proc { |_hash, key| :array if key == :as }
+      expect(client.query("SELECT 1 AS a").first).to eq([1])
+      expect(client.query("SELECT 1 AS a", as: :hash).first).to eq("a" => 1)
+      expect(client.query("SELECT 1 AS a", Hash.new(:hash)).first).to eq([1])
+      expect(client.query("SELECT 1 AS a", Hash.new(:hash).merge(cast: false)).first).to eq(["1"])
+    end
+
     it "applies per-each options only to the rows built by that call" do
       result = client.query("SELECT seq FROM seq_1_to_3")
       built = []
