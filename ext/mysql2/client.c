@@ -119,8 +119,8 @@ static VALUE collect_result_with(command_t *cmd, VALUE options, double query_tim
 }
 
 /* Takes the query's options Hash (base.merge(over), as Hash#merge makes it): @current_query_options, and the
- * Result's @query_options. The options were parsed from base and over in the same stretch with the GVL held (see
- * query_body), so no other thread changed them in between. */
+ * Result's @query_options. The options that can fail were checked from base and over in the same stretch with the
+ * GVL held (see query_body and query_send), so no other thread changed them in between. */
 static void query_snapshot(command_t *cmd)
 {
     query_args *q = cmd->data;
@@ -130,12 +130,14 @@ static void query_snapshot(command_t *cmd)
     rb_ivar_set(cmd->self, id_current_query_options, q->options);
 }
 
-/* While the server works on the query: its options Hash, and the Result it will most likely need (dropped when
- * the statement has no result set). Work done here overlaps the server's instead of following it. */
+/* While the server works on the query: its options Hash, the options that cannot fail read from it, and the Result
+ * it will most likely need (dropped when the statement has no result set). Work done here overlaps the server's
+ * instead of following it. */
 static void query_meanwhile(command_t *cmd)
 {
     query_args *q = cmd->data;
     query_snapshot(cmd);
+    query_options_read_rest(q->options, &q->opts);
     result_origin origin = {.options = q->options, .opts = &q->opts};
     q->shell = result_prealloc(cmd->self, &origin);
 }
@@ -161,9 +163,9 @@ static VALUE query_body(command_t *cmd)
     query_args *q = cmd->data;
     m2_conn *c = cmd->conn;
     /* After ensure_connected and run_deferred, which may wait: raises for invalid options before the send. */
-    query_options_parse_over(q->base, q->over, OPTS_QUERY, &q->opts);
+    query_options_check_over(q->base, q->over, OPTS_QUERY, &q->opts);
     if (q->opts.async) {
-        query_snapshot(cmd);
+        query_snapshot(cmd); /* async_result parses it again */
         query_send(cmd);
         cmd->keep_guard = true;
         cmd->cl->async_pending = true;

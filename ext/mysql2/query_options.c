@@ -25,13 +25,6 @@ static VALUE opt_aref(layered h, VALUE key)
     return v != Qundef ? v : rb_hash_aref(h.base, key);
 }
 
-/* As merged.fetch(key, absent). */
-static VALUE opt_lookup(layered h, VALUE key, VALUE absent)
-{
-    VALUE v = over_value(h, key);
-    return v != Qundef ? v : rb_hash_lookup2(h.base, key, absent);
-}
-
 static rb_encoding *parse_force_encoding(VALUE value)
 {
     if (NIL_P(value))
@@ -93,32 +86,36 @@ static app_tz_mode parse_application_tz(VALUE value)
     return value == sym_local ? APP_TZ_LOCAL : value == sym_utc ? APP_TZ_UTC : APP_TZ_NONE;
 }
 
-void query_options_parse_over(VALUE base, VALUE over, options_context context, query_options *out)
+void query_options_check_over(VALUE base, VALUE over, options_context context, query_options *out)
 {
     Check_Type(base, T_HASH);
     if (!NIL_P(over))
         Check_Type(over, T_HASH);
     layered h = {base, over};
     VALUE stream = opt_aref(h, sym_stream);
-    *out = (query_options){
-        .as_array = opt_aref(h, sym_as) == sym_array,
-        .symbolize_keys = RTEST(opt_aref(h, sym_symbolize_keys)),
-        .cast_booleans = RTEST(opt_aref(h, sym_cast_booleans)),
-        .cache_rows = opt_lookup(h, sym_cache_rows, Qtrue) != Qfalse,
-        .stream = RTEST(stream),
-        .stream_size = parse_stream_size(stream, context),
-        .cast = parse_cast(opt_lookup(h, sym_cast, Qundef)),
-        .database_utc = parse_database_tz(opt_aref(h, sym_database_timezone)),
-        .application_tz = parse_application_tz(opt_aref(h, sym_application_timezone)),
-        .rows_per_yield = parse_rows_per_yield(opt_aref(h, sym_rows_per_gvl_yield)),
-        .force_encoding = parse_force_encoding(opt_aref(h, sym_force_encoding)),
-        .async = context == OPTS_QUERY && RTEST(opt_aref(h, sym_async)),
-    };
+    out->stream = RTEST(stream);
+    out->stream_size = parse_stream_size(stream, context);
+    out->database_utc = parse_database_tz(opt_aref(h, sym_database_timezone));
+    out->rows_per_yield = parse_rows_per_yield(opt_aref(h, sym_rows_per_gvl_yield));
+    out->force_encoding = parse_force_encoding(opt_aref(h, sym_force_encoding));
+    out->async = context == OPTS_QUERY && RTEST(opt_aref(h, sym_async));
+}
+
+void query_options_read_rest(VALUE hash, query_options *out)
+{
+    Check_Type(hash, T_HASH);
+    out->as_array = rb_hash_aref(hash, sym_as) == sym_array;
+    out->symbolize_keys = RTEST(rb_hash_aref(hash, sym_symbolize_keys));
+    out->cast_booleans = RTEST(rb_hash_aref(hash, sym_cast_booleans));
+    out->cache_rows = rb_hash_lookup2(hash, sym_cache_rows, Qtrue) != Qfalse;
+    out->cast = parse_cast(rb_hash_lookup2(hash, sym_cast, Qundef));
+    out->application_tz = parse_application_tz(rb_hash_aref(hash, sym_application_timezone));
 }
 
 void query_options_parse(VALUE hash, options_context context, query_options *out)
 {
-    query_options_parse_over(hash, Qnil, context, out);
+    query_options_check_over(hash, Qnil, context, out);
+    query_options_read_rest(hash, out);
 }
 
 void query_options_check_each(VALUE each_options)

@@ -28,8 +28,13 @@ typedef enum { OPTS_QUERY, OPTS_EXECUTE, OPTS_EACH } options_context;
 /* Parses `hash` (a Hash; missing keys take mysql2's defaults) into *out. Raises ArgumentError, TypeError or
  * Mysql2::Error for invalid values (before anything is sent), and warns as mysql2 does. */
 void query_options_parse(VALUE hash, options_context context, query_options *out);
-/* query_options_parse of `base.merge(over)` without building it (`over`: a Hash or Qnil); raises and warns alike. */
-void query_options_parse_over(VALUE base, VALUE over, options_context context, query_options *out);
+/* The first half of query_options_parse: the options that raise or warn (stream, rows_per_gvl_yield,
+ * force_encoding, database_timezone) and async, read from `base.merge(over)` without building it (`over`: a
+ * Hash or Qnil). Client#query calls it before sending and query_options_read_rest while the server works. */
+void query_options_check_over(VALUE base, VALUE over, options_context context, query_options *out);
+/* The second half: as, symbolize_keys, cast_booleans, cache_rows, cast, application_timezone. Never raises (but
+ * for a `hash` that is not a Hash) and never warns. */
+void query_options_read_rest(VALUE hash, query_options *out);
 
 /* Raises when the options given to Result#each hold what only a query may set (:force_encoding, even nil). */
 void query_options_check_each(VALUE each_options);
