@@ -75,8 +75,12 @@ VALUE client_command(VALUE self, const char *name, int flags, command_body body,
 /* Inside a body: drives the operation that m2_conn_*_start returned `status` for until it finishes, waiting on the
  * socket through the wait primitive (threads and fibers run meanwhile; interrupts raise from here). */
 void command_drive(command_t *cmd, int status);
-/* Client-side work that needs the statement sent but not its reply (see command_read_reply). */
+/* Client-side work that needs the request sent but not its reply (command_read_reply, command_drive_with). */
 typedef void (*command_meanwhile)(command_t *cmd);
+/* command_drive for an operation that sends a request and reads the reply (statement execute): runs `meanwhile`
+ * once the start call returned, before the first wait (or at once if the operation never waited), so that its
+ * work overlaps the server's. An exception from `meanwhile` tears the session down. */
+void command_drive_with(command_t *cmd, int status, command_meanwhile meanwhile);
 /* Inside a body, after mysql_send_query finished: runs `meanwhile` (when not NULL) while the server works on the
  * statement, then waits until the reply arrives and reads its header (mysql_read_query_result) into c->ret_bool.
  * An exception from `meanwhile` tears the session down like an interrupted wait. Waiting first spares the

@@ -429,6 +429,15 @@ void command_drive(command_t *cmd, int status)
         status = m2_conn_cont(cmd->conn, command_wait(cmd, status));
 }
 
+void command_drive_with(command_t *cmd, int status, command_meanwhile meanwhile)
+{
+    bool unfinished = cmd->unfinished;
+    cmd->unfinished = true; /* the reply may be there already, unread: an exception must not leave it so */
+    meanwhile(cmd);
+    cmd->unfinished = unfinished;
+    command_drive(cmd, status);
+}
+
 void command_read_reply(command_t *cmd, command_meanwhile meanwhile)
 {
     m2_conn *c = cmd->conn;

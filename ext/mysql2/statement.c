@@ -153,7 +153,18 @@ typedef struct execute_args {
     query_options opts;
     VALUE binds; /* the Array of values */
     VALUE keep;  /* Strings the parameter binds point into */
+    VALUE shell; /* the Result made while the server worked, or 0 */
 } execute_args;
+
+/* While the server executes: the options that cannot fail, and the Result the rows will most likely need
+ * (dropped when the statement has no result set). */
+static void execute_meanwhile(command_t *cmd)
+{
+    execute_args *a = cmd->data;
+    query_options_read_rest(a->options, &a->opts);
+    result_origin origin = {.options = a->options, .opts = &a->opts};
+    a->shell = result_prealloc(a->s->client, &origin);
+}
 
 static void set_cursor(MYSQL_STMT *stmt, const query_options *opts)
 {
@@ -177,7 +188,7 @@ static unsigned int send_execute(command_t *cmd, statement_t *s, MYSQL_STMT *stm
     set_cursor(stmt, opts);
     if (s->param_count && mysql_stmt_bind_param(stmt, s->params.binds))
         m2r_raise(cMysql2Error, "%s", mysql_stmt_error(stmt));
-    command_drive(cmd, m2_conn_stmt_execute_start(c, stmt));
+    command_drive_with(cmd, m2_conn_stmt_execute_start(c, stmt), execute_meanwhile);
     if (c->ret_int != 0)
         command_raise(cmd);
     cmd->cl->affected_rows = mysql_stmt_affected_rows(stmt);
@@ -213,7 +224,7 @@ static VALUE execute_body(command_t *cmd)
     if (n == 0)
         return Qnil;
     column *cols = columns_new(stmt->fields, n, cmd->cl->encoding);
-    result_origin origin = {.options = a->options, .opts = &a->opts, .query_time = -1};
+    result_origin origin = {.options = a->options, .opts = &a->opts, .query_time = -1, .shell = a->shell};
     if (a->opts.stream) {
         result_binds_prepare(&s->binds, cols, n, a->opts.cast, NULL);
         s->cursor_open = true;
@@ -251,7 +262,7 @@ static VALUE statement_execute(VALUE self, VALUE binds, VALUE options)
     live_stmt(s);
     execute_args a = {.self = self, .s = s};
     a.options = rb_funcall(rb_ivar_get(s->client, id_query_options), id_merge, 1, options);
-    query_options_parse(a.options, OPTS_EXECUTE, &a.opts);
+    query_options_check_over(a.options, Qnil, OPTS_EXECUTE, &a.opts); /* the rest: execute_meanwhile */
     if ((unsigned long)RARRAY_LEN(binds) != s->param_count)
         m2r_raise(cMysql2Error, "Bind parameter count (%lu) doesn't match number of arguments (%ld)", s->param_count,
                   RARRAY_LEN(binds));
@@ -261,6 +272,7 @@ static VALUE statement_execute(VALUE self, VALUE binds, VALUE options)
     VALUE result = rb_protect(run_execute, (VALUE)&a, &state);
     s->running = NULL;
     RB_GC_GUARD(a.keep);
+    RB_GC_GUARD(a.shell);
     if (state)
         rb_jump_tag(state);
     return result;

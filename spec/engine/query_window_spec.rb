@@ -42,6 +42,34 @@ RSpec.describe "work done while the server answers a query" do
     expect(client.ping).to be(false)
   end
 
+  # The options read while the server works (as, cast, ...) come from the merged Hash, which keeps the client
+  # Hash's default: one that raises does so after the send.
+  def raise_on_as(client)
+    client.query_options.delete(:as)
+    client.query_options.default_proc = proc { |_hash, key| raise KeyError, "no #{key}" if key == :as }
+  end
+
+  it "tears the session down when a statement's execute raises there, and the reply never answers later" do
+    client = new_client(reconnect: true)
+    10.times do |i|
+      statement = client.prepare("SELECT ? AS v")
+      raise_on_as(client)
+      expect { statement.execute(i) }.to raise_error(KeyError, "no as")
+      client.query_options.default_proc = nil
+      expect(client.query("SELECT #{i} AS fresh").to_a).to eq([{ "fresh" => i }])
+      expect { statement.execute(i) }.to raise_error(Mysql2::Error::ConnectionError, /no longer valid/)
+      expect(client.prepare("SELECT ? AS v").execute(i).to_a).to eq([{ "v" => i }])
+    end
+  end
+
+  it "tears the session down when the options' default raises there during a query" do
+    client = new_client(reconnect: true)
+    raise_on_as(client)
+    expect { client.query("SELECT 1") }.to raise_error(KeyError, "no as")
+    client.query_options.default_proc = nil
+    expect(client.query("SELECT 2 AS two").to_a).to eq([{ "two" => 2 }])
+  end
+
   it "checks the options before sending anything: an invalid one raises and the connection stays usable" do
     client = new_client
     expect { client.query("SELECT 1", rows_per_gvl_yield: -1) }.to raise_error(Mysql2::Error, /negative/)
