@@ -77,9 +77,10 @@ m2_conn *client_live_conn(VALUE self)
 /* ---- query ----------------------------------------------------------------------------------------------- */
 
 typedef struct query_args {
-    VALUE sql;
-    VALUE base, over; /* the client's query options, and this query's own merged over them */
-    VALUE options;    /* base.merge(over) once taken (query_snapshot), else 0 */
+    VALUE self, sql;
+    VALUE base, over; /* _query_merging: the client's query options and the query's own; else 0 */
+    VALUE options;    /* the merged Hash: given to _query, or taken by query_snapshot (0 until then) */
+    bool parsed;      /* opts is complete (else only its query_options_check_over half is) */
     query_options opts;
     VALUE shell; /* the Result made while the server worked, or 0 */
 } query_args;
@@ -118,54 +119,62 @@ static VALUE collect_result_with(command_t *cmd, VALUE options, double query_tim
     return collect_result(cmd, &origin);
 }
 
-/* Takes the query's options Hash (base.merge(over), as Hash#merge makes it): @current_query_options, and the
- * Result's @query_options. The options that can fail were checked from base and over in the same stretch with the
- * GVL held (see query_body and query_send), so no other thread changed them in between. */
-static void query_snapshot(command_t *cmd)
+/* Takes the query's options Hash, base.merge(over) as Hash#merge builds it for a plain Hash (query_merging checked
+ * that base is one): @current_query_options, and the Result's @query_options. Runs no Ruby code. The check of the
+ * options ran in the same stretch with the GVL held, unless it ran Ruby code itself (the :database_timezone
+ * warning, an Integer-like :rows_per_gvl_yield): another thread's change to query_options made then shows in
+ * this Hash, while the rows follow what was checked. */
+static void query_snapshot(VALUE self, query_args *q)
 {
-    query_args *q = cmd->data;
     if (q->options)
         return;
-    q->options = rb_funcall(q->base, id_merge, 1, q->over);
-    rb_ivar_set(cmd->self, id_current_query_options, q->options);
+    VALUE merged = rb_hash_dup(q->base);
+    if (RHASH_SIZE(q->over))
+        rb_hash_update_by(merged, q->over, NULL);
+    q->options = merged;
+    rb_ivar_set(self, id_current_query_options, merged);
 }
 
-/* While the server works on the query: its options Hash, the options that cannot fail read from it, and the Result
- * it will most likely need (dropped when the statement has no result set). Work done here overlaps the server's
- * instead of following it. */
+/* While the server works on the query: its options Hash and the rest of its options (query_merging), and the
+ * Result it will most likely need (dropped when the statement has no result set). Work done here overlaps the
+ * server's instead of following it. It runs no Ruby code: only NoMemoryError can raise here. */
 static void query_meanwhile(command_t *cmd)
 {
     query_args *q = cmd->data;
-    query_snapshot(cmd);
-    query_options_read_rest(q->options, &q->opts);
+    query_snapshot(cmd->self, q);
+    if (!q->parsed)
+        query_options_read_rest(q->options, &q->opts);
+    q->parsed = true;
     result_origin origin = {.options = q->options, .opts = &q->opts};
     q->shell = result_prealloc(cmd->self, &origin);
 }
 
-/* Sends the query; on failure takes the options Hash (as before any send) and raises. A send that has to wait lets
- * other threads run, so the options Hash is taken before that wait. */
+/* Sends the query, or raises. A send that has to wait lets other threads run, so the options Hash is taken before
+ * that wait, in the same stretch with the GVL held as the check of the options. */
 static void query_send(command_t *cmd)
 {
     query_args *q = cmd->data;
     m2_conn *c = cmd->conn;
     int status = m2_conn_send_query_start(c, RSTRING_PTR(q->sql), RSTRING_LEN(q->sql));
     if (status != 0)
-        query_snapshot(cmd);
+        query_snapshot(cmd->self, q);
     command_drive(cmd, status);
-    if (c->ret_int != 0) {
-        query_snapshot(cmd);
+    if (c->ret_int != 0)
         command_raise(cmd);
-    }
 }
 
 static VALUE query_body(command_t *cmd)
 {
     query_args *q = cmd->data;
     m2_conn *c = cmd->conn;
-    /* After ensure_connected and run_deferred, which may wait: raises for invalid options before the send. */
-    query_options_check_over(q->base, q->over, OPTS_QUERY, &q->opts);
+    /* After ensure_connected and run_deferred, which may wait: invalid options raise before the send. */
+    if (q->options)
+        query_options_parse(q->options, OPTS_QUERY, &q->opts);
+    else
+        query_options_check_over(q->base, q->over, OPTS_QUERY, &q->opts);
+    q->parsed = q->options != 0;
     if (q->opts.async) {
-        query_snapshot(cmd); /* async_result parses it again */
+        query_snapshot(cmd->self, q); /* async_result parses it again */
         query_send(cmd);
         cmd->keep_guard = true;
         cmd->cl->async_pending = true;
@@ -183,21 +192,50 @@ static VALUE query_body(command_t *cmd)
     return collect_result(cmd, &origin);
 }
 
-/*
- * call-seq: client._query(sql, query_options, options) -> Mysql2::Result or nil
- *
- * Sends +sql+ (transcoded to the connection encoding) and reads its first result, with +options+ merged over
- * the client's +query_options+ (see Client#query). The merged Hash becomes @current_query_options and the
- * Result's @query_options; it is built while the server works on the query.
- */
-static VALUE client_query(VALUE self, VALUE sql, VALUE base, VALUE over)
+static VALUE query_run(VALUE arg)
 {
-    client_t *cl = client_get(self);
+    query_args *q = (query_args *)arg;
+    q->sql = m2r_str_to_conn_enc(StringValue(q->sql), client_get(q->self)->encoding);
+    return client_command(q->self, "query", CMD_TIMED, query_body, q);
+}
+
+/*
+ * call-seq: client._query(sql, options) -> Mysql2::Result or nil
+ *
+ * Sends +sql+ (transcoded to the connection encoding) and reads its first result. +options+ is the merged
+ * query-options Hash: it becomes @current_query_options and the Result's @query_options.
+ */
+static VALUE client_query(VALUE self, VALUE sql, VALUE options)
+{
+    Check_Type(options, T_HASH);
+    rb_ivar_set(self, id_current_query_options, options);
+    query_args q = {.self = self, .sql = sql, .options = options};
+    VALUE result = query_run((VALUE)&q);
+    RB_GC_GUARD(q.sql);
+    RB_GC_GUARD(q.shell);
+    return result;
+}
+
+/*
+ * call-seq: client._query_merging(sql, query_options, options) -> Mysql2::Result or nil
+ *
+ * _query(sql, query_options.merge(options)), with the merge done while the server works on the query when
+ * +query_options+ is a plain Hash: only the options that can raise or warn are read before the send. The merged
+ * Hash is taken in any case, also when the query raises before it was sent.
+ */
+static VALUE client_query_merging(VALUE self, VALUE sql, VALUE base, VALUE over)
+{
     Check_Type(base, T_HASH);
     Check_Type(over, T_HASH);
-    query_args q = {.base = base, .over = over};
-    q.sql = m2r_str_to_conn_enc(StringValue(sql), cl->encoding);
-    VALUE result = client_command(self, "query", CMD_TIMED, query_body, &q);
+    if (OBJ_FROZEN(self) || !query_options_plain(base)) /* the merge and the ivar could run Ruby code, or raise */
+        return client_query(self, sql, rb_funcall(base, id_merge, 1, over));
+    query_args q = {.self = self, .sql = sql, .base = base, .over = over};
+    int state = 0;
+    VALUE result = rb_protect(query_run, (VALUE)&q, &state);
+    if (state) {
+        query_snapshot(self, &q);
+        rb_jump_tag(state);
+    }
     RB_GC_GUARD(q.sql);
     RB_GC_GUARD(q.options);
     RB_GC_GUARD(q.shell);
@@ -605,7 +643,8 @@ void init_mysql2_client(void)
     rb_define_singleton_method(cMysql2Client, "info", client_s_info, 0);
     rb_define_singleton_method(cMysql2Client, "escape", client_s_escape, 1);
 
-    rb_define_private_method(cMysql2Client, "_query", client_query, 3);
+    rb_define_private_method(cMysql2Client, "_query", client_query, 2);
+    rb_define_private_method(cMysql2Client, "_query_merging", client_query_merging, 3);
     rb_define_method(cMysql2Client, "async_result", client_async_result, 0);
     rb_define_method(cMysql2Client, "ping", client_ping, 0);
     rb_define_method(cMysql2Client, "select_db", client_select_db, 1);

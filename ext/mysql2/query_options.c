@@ -6,6 +6,7 @@
 static VALUE sym_as, sym_array, sym_symbolize_keys, sym_cast, sym_fast, sym_cast_booleans, sym_cache_rows, sym_stream,
     sym_size, sym_database_timezone, sym_application_timezone, sym_local, sym_utc, sym_rows_per_gvl_yield,
     sym_force_encoding, sym_async;
+static ID id_default, id_default_proc;
 
 /* The options `base.merge(over)` would hold, read key by key without building that Hash: a key of `over` wins (its
  * default does not count, as in Hash#merge); otherwise `base` answers. `over` is Qnil or a Hash, often empty. */
@@ -112,6 +113,12 @@ void query_options_read_rest(VALUE hash, query_options *out)
     out->application_tz = parse_application_tz(rb_hash_aref(hash, sym_application_timezone));
 }
 
+bool query_options_plain(VALUE hash)
+{
+    return RBASIC_CLASS(hash) == rb_cHash && NIL_P(rb_funcall(hash, id_default, 0)) &&
+           NIL_P(rb_funcall(hash, id_default_proc, 0));
+}
+
 void query_options_parse(VALUE hash, options_context context, query_options *out)
 {
     query_options_check_over(hash, Qnil, context, out);
@@ -130,5 +137,7 @@ void init_mysql2_query_options(void)
     SYM(as), SYM(array), SYM(symbolize_keys), SYM(cast), SYM(fast), SYM(cast_booleans), SYM(cache_rows);
     SYM(stream), SYM(size), SYM(database_timezone), SYM(application_timezone), SYM(local), SYM(utc);
     SYM(rows_per_gvl_yield), SYM(force_encoding), SYM(async);
+    id_default = rb_intern("default");
+    id_default_proc = rb_intern("default_proc");
 #undef SYM
 }

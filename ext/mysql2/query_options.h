@@ -32,9 +32,12 @@ void query_options_parse(VALUE hash, options_context context, query_options *out
  * force_encoding, database_timezone) and async, read from `base.merge(over)` without building it (`over`: a
  * Hash or Qnil). Client#query calls it before sending and query_options_read_rest while the server works. */
 void query_options_check_over(VALUE base, VALUE over, options_context context, query_options *out);
-/* The second half: as, symbolize_keys, cast_booleans, cache_rows, cast, application_timezone. Never raises (but
- * for a `hash` that is not a Hash) and never warns. */
+/* The second half: as, symbolize_keys, cast_booleans, cache_rows, cast, application_timezone. Never warns; runs no
+ * Ruby code (and so cannot raise) when query_options_plain(hash). */
 void query_options_read_rest(VALUE hash, query_options *out);
+/* True when `hash` is a Hash (not of a subclass, no singleton methods) without a default or a default proc: reading
+ * it, or merging another Hash into a copy of it, runs no Ruby code. */
+bool query_options_plain(VALUE hash);
 
 /* Raises when the options given to Result#each hold what only a query may set (:force_encoding, even nil). */
 void query_options_check_each(VALUE each_options);

@@ -176,6 +176,7 @@ VALUE result_prealloc(VALUE client, const result_origin *origin)
     r->encoding = client_get(client)->encoding;
     r->opts = *origin->opts;
     r->lazy = origin->lazy;
+    r->query_time = -1;
     rb_ivar_set(self, id_query_options, origin->options);
     return self;
 }
@@ -185,6 +186,7 @@ static VALUE result_alloc(VALUE client, m2_conn *conn, column *cols, unsigned in
 {
     VALUE self = origin->shell ? origin->shell : result_prealloc(client, origin);
     result_t *r = result_get(self);
+    r->fields = r->memo = r->rows = Qnil; /* what another thread may have cached on the shell while it waited */
     r->cols = cols;
     r->nfields = n;
     r->streaming = origin->opts->stream;

@@ -18,7 +18,8 @@ typedef struct result_origin {
 
 /* A Result with the origin's options and no columns or rows yet, made while the server works on the query (so
  * that its allocation overlaps the wait); result_new completes it. Until then, or if the query has no result
- * set and it is dropped, it is a Result whose rows were freed (ObjectSpace can reach it). */
+ * set and it is dropped, it is a Result whose rows were freed (ObjectSpace can reach it); what another thread
+ * cached on it meanwhile (fields, field_types, ...) is forgotten when it is completed. Runs no Ruby code. */
 VALUE result_prealloc(VALUE client, const result_origin *origin);
 
 /* A Result over `res` (from m2_conn_use_result): names the connection's stream when origin->opts->stream, else

@@ -154,14 +154,16 @@ typedef struct execute_args {
     VALUE binds; /* the Array of values */
     VALUE keep;  /* Strings the parameter binds point into */
     VALUE shell; /* the Result made while the server worked, or 0 */
+    bool parsed; /* opts is complete (else only its query_options_check_over half is) */
 } execute_args;
 
-/* While the server executes: the options that cannot fail, and the Result the rows will most likely need
- * (dropped when the statement has no result set). */
+/* While the server executes: the rest of the options (if they could be read without running Ruby code), and the
+ * Result the rows will most likely need (dropped when the statement has no result set). */
 static void execute_meanwhile(command_t *cmd)
 {
     execute_args *a = cmd->data;
-    query_options_read_rest(a->options, &a->opts);
+    if (!a->parsed)
+        query_options_read_rest(a->options, &a->opts);
     result_origin origin = {.options = a->options, .opts = &a->opts};
     a->shell = result_prealloc(a->s->client, &origin);
 }
@@ -262,7 +264,11 @@ static VALUE statement_execute(VALUE self, VALUE binds, VALUE options)
     live_stmt(s);
     execute_args a = {.self = self, .s = s};
     a.options = rb_funcall(rb_ivar_get(s->client, id_query_options), id_merge, 1, options);
-    query_options_check_over(a.options, Qnil, OPTS_EXECUTE, &a.opts); /* the rest: execute_meanwhile */
+    a.parsed = !query_options_plain(a.options); /* else the rest is read in execute_meanwhile */
+    if (a.parsed)
+        query_options_parse(a.options, OPTS_EXECUTE, &a.opts);
+    else
+        query_options_check_over(a.options, Qnil, OPTS_EXECUTE, &a.opts);
     if ((unsigned long)RARRAY_LEN(binds) != s->param_count)
         m2r_raise(cMysql2Error, "Bind parameter count (%lu) doesn't match number of arguments (%ld)", s->param_count,
                   RARRAY_LEN(binds));

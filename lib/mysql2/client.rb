@@ -70,7 +70,7 @@ module Mysql2
     def query(sql, options = NO_OPTIONS)
       raise TypeError, "no implicit conversion of #{options.inspect} into Hash" unless options.is_a?(Hash)
 
-      _query(sql, @query_options, options) # sets @current_query_options to @query_options.merge(options)
+      _query_merging(sql, @query_options, options) # _query(sql, @query_options.merge(options)), merging later
     end
 
     # Prepares +sql+ (with ? placeholders) on the server and returns a Mysql2::Statement.
