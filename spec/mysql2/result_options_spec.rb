@@ -331,6 +331,11 @@ RSpec.describe Mysql2::Result, "query options" do
       client.query("SELECT 2", async: true)
       expect(client.instance_variable_get(:@current_query_options)).to eq(client.query_options.merge(async: true))
       expect(client.async_result.first).to eq("2": 2)
+      expect { client.query("SELECT 3", rows_per_gvl_yield: -1) }.to raise_error(Mysql2::Error, /negative/)
+      expect(client.instance_variable_get(:@current_query_options)[:rows_per_gvl_yield]).to eq(-1)
+      client.close
+      expect { client.query("SELECT 4", cast: false) }.to raise_error(Mysql2::Error, /closed|not connected/)
+      expect(client.instance_variable_get(:@current_query_options)).to eq(client.query_options.merge(cast: false))
     end
 
     it "reads the options as Hash#merge gives them: the client's default counts, the query Hash's does not" do
