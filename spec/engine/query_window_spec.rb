@@ -101,16 +101,15 @@ RSpec.describe "work done while the server answers a query" do
     client = new_client
     GC.disable
     begin
-      before = ObjectSpace.each_object(Mysql2::Result).map(&:object_id)
-      20.times { expect(client.query("DO 1")).to be_nil }
-      unused = ObjectSpace.each_object(Mysql2::Result).reject { |r| before.include?(r.object_id) }
+      20.times { |i| expect(client.query("DO 1", unused_tag: i)).to be_nil } # the tag lands in @query_options
+      unused = ObjectSpace.each_object(Mysql2::Result).select { |r| r.query_options.key?(:unused_tag) }
     ensure
       GC.enable
     end
-    expect(unused.size).to be >= 20 # another thread could be querying too
+    expect(unused.map { |r| r.query_options[:unused_tag] }).to match_array(0...20)
     unused.each do |result|
       expect(result.count).to eq(0)
-      expect(result.query_options).to eq(client.query_options)
+      expect(result.query_options).to eq(client.query_options.merge(unused_tag: result.query_options[:unused_tag]))
       expect { result.to_a }.to raise_error(Mysql2::Error, "Result set has already been freed")
       Mysql2::Result.public_instance_methods(false).each do |name|
         next unless result.method(name).arity.zero?
