@@ -78,11 +78,10 @@ m2_conn *client_live_conn(VALUE self)
 
 typedef struct query_args {
     VALUE self, sql;
-    VALUE base, over; /* _query_merging: the client's query options and the query's own; else 0 */
-    VALUE options;    /* the merged Hash: given to _query, or taken by query_snapshot (0 until then) */
-    bool parsed;      /* opts is complete (else only its query_options_check_over half is) */
-    query_options opts;
-    VALUE shell; /* the Result made while the server worked, or 0 */
+    VALUE base, over;   /* _query_merging: the client's query options and the query's own; else 0 */
+    VALUE options;      /* the merged Hash: given to _query, or taken by query_snapshot (0 until then) */
+    query_options opts; /* _query_merging: only its query_options_check_over half until query_meanwhile */
+    VALUE shell;        /* the Result made while the server worked, or 0 */
 } query_args;
 
 /* Reads the result of the statement just answered (buffered or streaming) into a Mysql2::Result, or nil. */
@@ -142,9 +141,8 @@ static void query_meanwhile(command_t *cmd)
 {
     query_args *q = cmd->data;
     query_snapshot(cmd->self, q);
-    if (!q->parsed)
+    if (q->base) /* _query_merging: the rest of the options (_query parsed them all before the send) */
         query_options_read_rest(q->options, &q->opts);
-    q->parsed = true;
     result_origin origin = {.options = q->options, .opts = &q->opts};
     q->shell = result_prealloc(cmd->self, &origin);
 }
@@ -172,7 +170,6 @@ static VALUE query_body(command_t *cmd)
         query_options_parse(q->options, OPTS_QUERY, &q->opts);
     else
         query_options_check_over(q->base, q->over, OPTS_QUERY, &q->opts);
-    q->parsed = q->options != 0;
     if (q->opts.async) {
         query_snapshot(cmd->self, q); /* async_result parses it again */
         query_send(cmd);

@@ -81,11 +81,11 @@ typedef void (*command_meanwhile)(command_t *cmd);
  * once the start call returned, before the first wait (or at once if the operation never waited), so that its
  * work overlaps the server's. An exception from `meanwhile` tears the session down. */
 void command_drive_with(command_t *cmd, int status, command_meanwhile meanwhile);
-/* Inside a body, after mysql_send_query finished: runs `meanwhile` (when not NULL) while the server works on the
- * statement, then waits until the reply arrives and reads its header (mysql_read_query_result) into c->ret_bool.
- * An exception from `meanwhile` tears the session down like an interrupted wait. Waiting first spares the
- * library a read that would fail with EAGAIN (the reply is rarely there right after the send): one system call
- * less per query. The library's read_timeout bounds the wait as it bounds its own. */
+/* Inside a body, after mysql_send_query finished: runs `meanwhile` while the server works on the statement, then waits
+ * until the reply arrives and reads its header (mysql_read_query_result) into c->ret_bool. An exception from
+ * `meanwhile` tears the session down like an interrupted wait. Waiting first spares the library a read that would fail
+ * with EAGAIN (the reply is rarely there right after the send): one system call less per query. The library's
+ * read_timeout bounds the wait as it bounds its own. */
 void command_read_reply(command_t *cmd, command_meanwhile meanwhile);
 /* Inside a body: connects (or reconnects) with the stored parameters; raises ConnectionError on failure. */
 void command_connect(command_t *cmd);

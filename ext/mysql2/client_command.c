@@ -442,8 +442,7 @@ void command_read_reply(command_t *cmd, command_meanwhile meanwhile)
 {
     m2_conn *c = cmd->conn;
     cmd->unfinished = true;
-    if (meanwhile)
-        meanwhile(cmd);
+    meanwhile(cmd);
     int ready = command_wait(cmd, M2_WAIT_READ | (m2_conn_read_timeout_ms(c) > 0 ? M2_WAIT_TIMEOUT : 0));
     cmd->unfinished = false;
     int status = m2_conn_read_result_start(c);
