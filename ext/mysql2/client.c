@@ -15,6 +15,8 @@ static void client_mark(void *ptr)
     rb_gc_mark_movable(cl->io);
     rb_gc_mark_movable(cl->guard);
     rb_gc_mark_movable(cl->field_names);
+    rb_gc_mark_movable(cl->row_template.tmpl);
+    rb_gc_mark_movable(cl->row_template.keys);
 }
 
 static void client_compact(void *ptr)
@@ -23,6 +25,8 @@ static void client_compact(void *ptr)
     cl->io = rb_gc_location(cl->io);
     cl->guard = rb_gc_location(cl->guard);
     cl->field_names = rb_gc_location(cl->field_names);
+    cl->row_template.tmpl = rb_gc_location(cl->row_template.tmpl);
+    cl->row_template.keys = rb_gc_location(cl->row_template.keys);
 }
 
 /* Drops the Client's reference. Never speaks the protocol (the last reference discards the session), so it is

@@ -5,6 +5,7 @@
 #define MYSQL2_CLIENT_H
 
 #include "mysql2_ext.h"
+#include "row_hash.h"
 
 typedef struct client {
     m2_conn *conn; /* one reference, dropped by the GC free */
@@ -20,8 +21,11 @@ typedef struct client {
     rb_encoding *encoding; /* the connection's character set as a Ruby encoding */
     uint64_t affected_rows;
     bool has_affected_rows;
-    VALUE field_names; /* the last result's field names (interned Strings, a hidden Array), or Qnil: reused by
-                        * the next result with the same names (interning them is most of a small result's cost) */
+    /* The last result's field names (interned Strings, a hidden Array), or Qnil: reused by the next result with the
+     * same names (interning them is most of a small result's cost); and the last template Hash rows were copied
+     * from (row_hash.h), for the first row of the next result with those keys. */
+    VALUE field_names;
+    row_template row_template;
 } client_t;
 
 client_t *client_get(VALUE self);

@@ -46,6 +46,7 @@ typedef struct result {
                                     * 0: none of them depends on the process time zone */
     bool lazy;                     /* origin->lazy: nothing is cast while reading */
     VALUE fields;                  /* Array of names (frozen Strings, or Symbols), Qnil until first needed */
+    bool fields_reused;            /* they are the Client's previous result's (cached_names) */
     VALUE rows;                    /* cached rows (Array), or Qnil */
     VALUE memo;                    /* Array of lazily built field_types, tables, dbs, server_flags */
     VALUE statement;               /* the Statement whose execute number `execution` these rows are, or Qnil */
@@ -154,6 +155,7 @@ static VALUE ensure_fields(VALUE self, result_t *r, bool symbolize)
         return r->fields;
     client_t *cl = client_get(r->client);
     VALUE names = symbolize ? Qnil : cached_names(r, cl);
+    r->fields_reused = !NIL_P(names);
     if (NIL_P(names)) {
         names = rb_ary_new_capa(r->nfields);
         for (unsigned int i = 0; i < r->nfields; i++) {
@@ -278,7 +280,7 @@ static void each_begin(each_state *e, int argc, VALUE *argv)
     each_prepare(e, argc, argv);
     ensure_fields(e->self, r, e->opts.symbolize_keys);
     e->shape = (row_shape){.cols = r->cols, .decoders = e->decoders, .n = r->nfields, .as_array = e->opts.as_array};
-    e->hash = (row_hash){0};
+    e->hash = (row_hash){.kept = &client_get(r->client)->row_template, .owner = r->client, .repeat = r->fields_reused};
     e->shape.hash = &e->hash;
 }
 
@@ -507,7 +509,9 @@ static VALUE each_buffered_run(VALUE arg)
 
 static VALUE each_buffered_leave(VALUE arg)
 {
-    result_t *r = ((each_state *)arg)->r;
+    each_state *e = (each_state *)arg;
+    result_t *r = e->r;
+    row_hash_done(&e->hash);
     if (--r->iterating == 0 && r->retired) {
         raw_rows_free(r->retired);
         r->retired = NULL;
@@ -729,6 +733,7 @@ void result_materialize(command_t *cmd, VALUE self)
         maybe_yield(&e, (uint64_t)RARRAY_LEN(rows));
     }
     RB_OBJ_WRITE(self, &e.r->rows, rows);
+    row_hash_done(&e.hash);
     RB_GC_GUARD(e.cast.scratch);
     RB_GC_GUARD(e.decoders_buf);
 }
@@ -776,7 +781,13 @@ static VALUE each_statement(each_state *e)
 static VALUE each_run(each_state *e, int argc, VALUE *argv)
 {
     each_begin(e, argc, argv);
-    VALUE out = !NIL_P(e->r->statement) ? each_statement(e) : e->r->streaming ? each_streaming(e) : each_buffered(e);
+    VALUE out;
+    if (NIL_P(e->r->statement) && !e->r->streaming) {
+        out = each_buffered(e); /* row_hash_done in its ensure */
+    } else {
+        out = !NIL_P(e->r->statement) ? each_statement(e) : each_streaming(e);
+        row_hash_done(&e->hash);
+    }
     RB_GC_GUARD(e->cast.scratch);
     RB_GC_GUARD(e->decoders_buf);
     RB_GC_GUARD(e->self);

@@ -22,6 +22,9 @@ static VALUE insert_all(const VALUE *keys, const VALUE *cells, unsigned int n)
 
 #ifdef HAVE_RB_ST_FOREACH_WITH_REPLACE
 
+/* Ruby keeps a Hash of up to 8 pairs in an array (RHASH_AR_TABLE_MAX_SIZE, internal), a bigger one in an st_table. */
+#define AR_TABLE_MAX 8
+
 /* Whether a key hashes the same for every row: a Symbol, nil or a frozen String (not a String the caller put into
  * the fields Array and may change in place between rows, which a new row must see). */
 static bool stable_key(VALUE key)
@@ -29,20 +32,51 @@ static bool stable_key(VALUE key)
     return RB_SYMBOL_P(key) || NIL_P(key) || (RB_TYPE_P(key, T_STRING) && RB_OBJ_FROZEN(key));
 }
 
-/* Builds the template for these keys; not usable when two keys are the same (eql?) or one is not stable. */
-static void build_template(row_hash *h, const VALUE *keys, const VALUE *cells, unsigned int n)
+/* Whether t is a template for exactly these keys (the same objects, in order). */
+static inline bool same_keys(const row_template *t, const VALUE *keys, unsigned int n)
 {
-    h->tmpl = insert_all(keys, cells, n);
-    h->keys = rb_obj_hide(rb_ary_new_from_values(n, keys));
-    /* RHASH_TBL makes the table an st_table, which Hash#dup then copies as it is; copy_template writes the values
-     * into it without the write barrier, so the template is unprotected from it (the rows are not). */
-    bool usable = RHASH_SIZE(h->tmpl) == n;
+    return t->tmpl && RARRAY_LEN(t->keys) == (long)n && memcmp(RARRAY_CONST_PTR(t->keys), keys, n * sizeof(VALUE)) == 0;
+}
+
+/* A template for these keys; not usable when two keys are the same (eql?) or one is not stable. */
+static row_template build_template(const VALUE *keys, const VALUE *cells, unsigned int n)
+{
+    row_template t = {.tmpl = insert_all(keys, cells, n), .keys = rb_obj_hide(rb_ary_new_from_values(n, keys))};
+    /* RHASH_TBL makes the table an st_table, which Hash#dup then copies as it is; fill writes the values into it
+     * without the write barrier (or a frozen check), so the template is unprotected from it (the rows are not). */
+    bool usable = RHASH_SIZE(t.tmpl) == n;
     for (unsigned int i = 0; usable && i < n; i++)
         usable = stable_key(keys[i]);
-    h->usable = usable;
+    t.usable = usable;
     if (usable)
-        (void)RHASH_TBL(h->tmpl);
-    RB_OBJ_WB_UNPROTECT(h->tmpl);
+        (void)RHASH_TBL(t.tmpl);
+    RB_OBJ_WB_UNPROTECT(t.tmpl);
+    rb_obj_freeze(t.tmpl); /* against a change through ObjectSpace; Hash#dup does not copy the flag */
+    return t;
+}
+
+/* The template this row is copied from: the one in use if the keys are still its own, else the Client's if it is
+ * for them, else a new one (published to the Client) from the second row on, or from the first for a repeat. */
+static bool find_template(row_hash *h, const VALUE *keys, const VALUE *cells, unsigned int n)
+{
+    bool first = h->rows++ == 0;
+    if (same_keys(&h->cur, keys, n))
+        return true;
+    if (first && n <= AR_TABLE_MAX)
+        return false; /* a small Hash is an array of pairs: a copy of a template costs more than the inserts */
+    if (h->kept && same_keys(h->kept, keys, n)) {
+        h->cur = *h->kept;
+        return true;
+    }
+    if (first && !h->repeat)
+        return false; /* a one-row result of a new shape stays cheap */
+    h->cur = build_template(keys, cells, n);
+    if (h->kept) {
+        RB_OBJ_WRITE(h->owner, &h->kept->tmpl, h->cur.tmpl);
+        RB_OBJ_WRITE(h->owner, &h->kept->keys, h->cur.keys);
+        h->kept->usable = h->cur.usable;
+    }
+    return true;
 }
 
 typedef struct cursor {
@@ -65,20 +99,36 @@ static int next_cell(st_data_t *key, st_data_t *value, st_data_t arg, int existi
     return ST_CONTINUE;
 }
 
-/* The row copied from the template, or Qundef when it cannot be. */
+static int set_nil(st_data_t *key, st_data_t *value, st_data_t arg, int existing)
+{
+    (void)key, (void)arg, (void)existing;
+    *value = (st_data_t)Qnil;
+    return ST_CONTINUE;
+}
+
+/* Writes the cells (nil for every value if cells is NULL) into the template's values. The table is asked for again,
+ * and its size checked, every time: ObjectSpace can reach the template (frozen, but a C extension could change it). */
+static bool fill(const row_template *t, const VALUE *cells, unsigned int n)
+{
+    if (!t->usable || RHASH_SIZE(t->tmpl) != n)
+        return false;
+    cursor c = {.cells = cells, .i = 0};
+    st_foreach_with_replace(RHASH_TBL(t->tmpl), replace_every, cells ? next_cell : set_nil, (st_data_t)&c);
+    return true;
+}
+
+/* The row copied from a template, or Qundef when it cannot be. */
 static VALUE copy_template(row_hash *h, const VALUE *keys, const VALUE *cells, unsigned int n)
 {
-    if (h->rows++ == 0)
+    if (!find_template(h, keys, cells, n) || !fill(&h->cur, cells, n))
         return Qundef;
-    if (!h->keys || memcmp(RARRAY_CONST_PTR(h->keys), keys, n * sizeof(VALUE)) != 0) /* n: the same for an each */
-        build_template(h, keys, cells, n);
-    /* the table is asked for again, and its size checked, every row: ObjectSpace can reach the template, and a
-     * rehash or a clear there would have freed or changed the table (the rows would only be built key by key) */
-    if (!h->usable || RHASH_SIZE(h->tmpl) != n)
-        return Qundef;
-    cursor c = {.cells = cells, .i = 0};
-    st_foreach_with_replace(RHASH_TBL(h->tmpl), replace_every, next_cell, (st_data_t)&c);
-    return rb_hash_dup(h->tmpl);
+    return rb_hash_dup(h->cur.tmpl);
+}
+
+void row_hash_done(row_hash *h)
+{
+    if (h->cur.tmpl)
+        fill(&h->cur, NULL, (unsigned int)RARRAY_LEN(h->cur.keys));
 }
 
 #else
@@ -87,6 +137,11 @@ static VALUE copy_template(row_hash *h, const VALUE *keys, const VALUE *cells, u
 {
     (void)h, (void)keys, (void)cells, (void)n;
     return Qundef;
+}
+
+void row_hash_done(row_hash *h)
+{
+    (void)h;
 }
 
 #endif

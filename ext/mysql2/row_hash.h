@@ -1,25 +1,39 @@
 /*
  * row_hash: Hash rows copied from a template. Inserting n keys into a new Hash hashes every key again for every
- * row; from the second row of an each on, the keys sit once in a template Hash, the row's cells are written into
- * its values in place, and the row is a copy of it (Hash#dup copies the table as it is, hashes and all).
+ * row; once the keys sit in a template Hash, the row's cells are written into its values in place and the row is a
+ * copy of it (Hash#dup copies the table as it is, hashes and all). A Client keeps the last template it built, so
+ * that the first row of the next result with the same keys (the same query again) is copied too.
  */
 #ifndef MYSQL2_ROW_HASH_H
 #define MYSQL2_ROW_HASH_H
 
 #include "mysql2_ext.h"
 
-/* Zero-initialised by its owner, which keeps it on its stack (the GC finds and pins tmpl and keys there) for the
- * rows of one each. */
+/* A template and the keys it was built from. Zero: none. */
+typedef struct row_template {
+    VALUE tmpl;  /* a Hash of class Hash with the keys (values: the last row's cells, or nil), never given out */
+    VALUE keys;  /* a hidden Array of the keys, in order */
+    bool usable; /* false when the keys repeat (the later duplicate must win) or one is not stable */
+} row_template;
+
+/* What the rows of one each build Hashes with. Zero-initialised by its owner, which keeps it on its stack (the GC
+ * finds and pins cur's tmpl and keys there). */
 typedef struct row_hash {
-    VALUE tmpl;         /* a Hash of class Hash with the keys (values: the last row's cells), never given out; or 0 */
-    VALUE keys;         /* a hidden Array of the keys tmpl was built from: rebuilt when the row's keys differ */
-    bool usable;        /* false when the keys repeat (the later duplicate must win) or one is not stable */
-    unsigned long rows; /* rows asked for so far: the first is left to the caller (one-row results stay cheap) */
+    row_template cur;   /* the template this each copies from, or zero */
+    row_template *kept; /* the Client's, which cur is taken from and published to; NULL: none */
+    VALUE owner;        /* the Client that holds `kept` (its write barrier) */
+    bool repeat;        /* the keys are the Client's previous result's: worth a template from the first row */
+    unsigned long rows; /* rows asked for so far */
 } row_hash;
 
-/* The Hash of keys[i] => cells[i] (n pairs; a later duplicate key wins). Copied from h's template from the second
- * row on, unless the keys repeat or are not stable (see stable_key) or this Ruby lacks st_foreach_with_replace;
- * built key by key when h is NULL. Allocates the row, and h's template once per set of keys. */
+/* The Hash of keys[i] => cells[i] (n pairs; a later duplicate key wins). Copied from a template for the keys: the
+ * Client's if it has one for them, else one this each builds at its second row (at its first when h->repeat) and
+ * publishes to the Client. Built key by key when the keys repeat or are not stable (see stable_key), when this Ruby
+ * lacks st_foreach_with_replace, or when h is NULL. Allocates the row, and a template once per set of keys. */
 VALUE row_hash_build(row_hash *h, const VALUE *keys, const VALUE *cells, unsigned int n);
+/* At the end of an each: sets the values of the template it used to nil, so that the Client's template keeps no
+ * cell alive. (An each that raises, or that a block breaks out of, leaves the last row's cells there until the next
+ * row copied from it, or until the Client is collected.) */
+void row_hash_done(row_hash *h);
 
 #endif
