@@ -274,13 +274,26 @@ static void each_prepare(each_state *e, int argc, VALUE *argv)
     cast_ctx_init(&e->cast, &e->opts);
 }
 
+/* Whether a column's values can be longer than ROW_HASH_BULKY bytes (its length is the most bytes it holds). */
+static bool long_columns(const column *cols, unsigned int n)
+{
+    for (unsigned int i = 0; i < n; i++) {
+        if (cols[i].length > ROW_HASH_BULKY)
+            return true;
+    }
+    return false;
+}
+
 static void each_begin(each_state *e, int argc, VALUE *argv)
 {
     result_t *r = e->r;
     each_prepare(e, argc, argv);
     ensure_fields(e->self, r, e->opts.symbolize_keys);
     e->shape = (row_shape){.cols = r->cols, .decoders = e->decoders, .n = r->nfields, .as_array = e->opts.as_array};
-    e->hash = (row_hash){.kept = &client_get(r->client)->row_template, .owner = r->client, .repeat = r->fields_reused};
+    e->hash = (row_hash){.kept = &client_get(r->client)->row_template,
+                         .owner = r->client,
+                         .repeat = r->fields_reused,
+                         .long_columns = long_columns(r->cols, r->nfields)};
     e->shape.hash = &e->hash;
 }
 

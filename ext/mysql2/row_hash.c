@@ -5,14 +5,14 @@
 
 #include <string.h>
 
-/* keys[i] => cells[i] inserted into a new Hash (later duplicates win). */
+/* keys[i] => cells[i] (nil if cells is NULL) inserted into a new Hash (later duplicates win). */
 static VALUE insert_all(const VALUE *keys, const VALUE *cells, unsigned int n)
 {
     VALUE tmp;
     VALUE *pairs = ALLOCV_N(VALUE, tmp, 2 * (size_t)n);
     for (unsigned int i = 0; i < n; i++) {
         pairs[2 * i] = keys[i];
-        pairs[2 * i + 1] = cells[i];
+        pairs[2 * i + 1] = cells ? cells[i] : Qnil;
     }
     VALUE out = m2r_hash_new_capa(n);
     rb_hash_bulk_insert(2 * (long)n, pairs, out);
@@ -38,10 +38,10 @@ static inline bool same_keys(const row_template *t, const VALUE *keys, unsigned 
     return t->tmpl && RARRAY_LEN(t->keys) == (long)n && memcmp(RARRAY_CONST_PTR(t->keys), keys, n * sizeof(VALUE)) == 0;
 }
 
-/* A template for these keys; not usable when two keys are the same (eql?) or one is not stable. */
-static row_template build_template(const VALUE *keys, const VALUE *cells, unsigned int n)
+/* A template for these keys (values nil); not usable when two keys are the same (eql?) or one is not stable. */
+static row_template build_template(const VALUE *keys, unsigned int n)
 {
-    row_template t = {.tmpl = insert_all(keys, cells, n), .keys = rb_obj_hide(rb_ary_new_from_values(n, keys))};
+    row_template t = {.tmpl = insert_all(keys, NULL, n), .keys = rb_obj_hide(rb_ary_new_from_values(n, keys))};
     /* RHASH_TBL makes the table an st_table, which Hash#dup then copies as it is; fill writes the values into it
      * without the write barrier (or a frozen check), so the template is unprotected from it (the rows are not). */
     bool usable = RHASH_SIZE(t.tmpl) == n;
@@ -57,7 +57,7 @@ static row_template build_template(const VALUE *keys, const VALUE *cells, unsign
 
 /* The template this row is copied from: the one in use if the keys are still its own, else the Client's if it is
  * for them, else a new one (published to the Client) from the second row on, or from the first for a repeat. */
-static bool find_template(row_hash *h, const VALUE *keys, const VALUE *cells, unsigned int n)
+static bool find_template(row_hash *h, const VALUE *keys, unsigned int n)
 {
     bool first = h->rows++ == 0;
     if (same_keys(&h->cur, keys, n))
@@ -70,7 +70,7 @@ static bool find_template(row_hash *h, const VALUE *keys, const VALUE *cells, un
     }
     if (first && !h->repeat)
         return false; /* a one-row result of a new shape stays cheap */
-    h->cur = build_template(keys, cells, n);
+    h->cur = build_template(keys, n);
     if (h->kept) {
         RB_OBJ_WRITE(h->owner, &h->kept->tmpl, h->cur.tmpl);
         RB_OBJ_WRITE(h->owner, &h->kept->keys, h->cur.keys);
@@ -117,17 +117,27 @@ static bool fill(const row_template *t, const VALUE *cells, unsigned int n)
     return true;
 }
 
+static bool bulky(const VALUE *cells, unsigned int n)
+{
+    for (unsigned int i = 0; i < n; i++) {
+        if (RB_TYPE_P(cells[i], T_STRING) && RSTRING_LEN(cells[i]) > ROW_HASH_BULKY)
+            return true;
+    }
+    return false;
+}
+
 /* The row copied from a template, or Qundef when it cannot be. */
 static VALUE copy_template(row_hash *h, const VALUE *keys, const VALUE *cells, unsigned int n)
 {
-    if (!find_template(h, keys, cells, n) || !fill(&h->cur, cells, n))
+    if (!find_template(h, keys, n) || !fill(&h->cur, cells, n))
         return Qundef;
+    h->bulky = h->long_columns && bulky(cells, n);
     return rb_hash_dup(h->cur.tmpl);
 }
 
 void row_hash_done(row_hash *h)
 {
-    if (h->cur.tmpl)
+    if (h->cur.tmpl && h->bulky)
         fill(&h->cur, NULL, (unsigned int)RARRAY_LEN(h->cur.keys));
 }
 

@@ -81,13 +81,14 @@ RSpec.describe Mysql2::Result, "Hash rows across results" do
     expect(client.query(one_row(3)).first).to eq(expected_row(3))
   end
 
-  it "keeps no cell of the last row in the Client's template once an each returns" do
-    3.times { |seed| client.query(one_row(seed)).each { |row| row } }
-    client.query(one_row(4), stream: true, cache_rows: false).each { |row| row }
-    client.prepare("#{one_row(2)} FROM DUAL").execute.each { |row| row }
-    templates = templates_for(expected_row(1).keys)
-    expect(templates).not_to be_empty
-    expect(templates.map(&:values).uniq).to eq([[nil] * 12])
+  it "keeps no big cell of the last row in the Client's template once an each returns" do
+    big = "SELECT #{(1..11).map { |i| "#{i} AS b#{i}" }.join(", ")}, REPEAT('x', 5000) AS b12"
+    keys = (1..12).map { |i| "b#{i}" }
+    3.times { expect(client.query(big).each { |row| row }.last["b12"].size).to eq(5000) }
+    expect(templates_for(keys).map(&:values).uniq).to eq([[nil] * 12])
+    client.query(big, stream: true, cache_rows: false).each { |row| row }
+    client.prepare(big).execute.each { |row| row }
+    expect(templates_for(keys).map(&:values).uniq).to eq([[nil] * 12])
   end
 
   it "keeps its template frozen against changes through ObjectSpace" do
