@@ -35,7 +35,18 @@ static void client_free(void *ptr)
 {
     client_t *cl = ptr;
     m2_conn_release(cl->conn);
+    columns_release(cl->last_cols);
     xfree(cl);
+}
+
+column *client_columns(client_t *cl, MYSQL_FIELD *fields, unsigned int n)
+{
+    column *cols = columns_reuse(cl->last_cols, fields, n, cl->encoding);
+    if (cols != cl->last_cols) {
+        columns_release(cl->last_cols);
+        cl->last_cols = columns_retain(cols);
+    }
+    return cols;
 }
 
 static size_t client_memsize(const void *ptr)

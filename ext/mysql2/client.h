@@ -6,6 +6,7 @@
 
 #include "mysql2_ext.h"
 #include "row_hash.h"
+#include "columns.h"
 
 typedef struct client {
     m2_conn *conn; /* one reference, dropped by the GC free */
@@ -25,10 +26,16 @@ typedef struct client {
      * same names (interning them is most of a small result's cost); and the last template Hash rows were copied
      * from (row_hash.h), for the first row of the next result with those keys. */
     VALUE field_names;
+    uint64_t field_names_cols;    /* columns_id of the block they were made from untranscoded, or 0 */
+    rb_encoding *field_names_enc; /* and the encoding they were made in */
     row_template row_template;
+    column *last_cols; /* one reference to the last result's columns (columns_reuse), or NULL */
 } client_t;
 
 client_t *client_get(VALUE self);
+/* The columns of a new result (one reference): the Client's last block again when these fields are the same, else a
+ * new one, which becomes the last. */
+column *client_columns(client_t *cl, MYSQL_FIELD *fields, unsigned int n);
 /* For accessors that read values stored on the handle (no guard): the connection, or raises "MySQL client is not
  * connected" unless a session exists. */
 m2_conn *client_live_conn(VALUE self);

@@ -74,14 +74,30 @@ static char *copy_name(char **cursor, const char *s, size_t len)
     return out;
 }
 
+/* What precedes a block's columns. */
+typedef struct columns_head {
+    unsigned long refs;
+    uint64_t id;
+    unsigned int n;
+    rb_encoding *conn_enc;
+} columns_head;
+
+static columns_head *head_of(const column *cols)
+{
+    return (columns_head *)cols - 1;
+}
+
 column *columns_new(MYSQL_FIELD *fields, unsigned int n, rb_encoding *conn_enc)
 {
-    size_t bytes = n * sizeof(column);
+    static uint64_t last_id; /* with the GVL held */
+    size_t bytes = sizeof(columns_head) + n * sizeof(column);
     for (unsigned int i = 0; i < n; i++)
         bytes += name_bound(fields[i].name, fields[i].name_length) +
                  name_bound(fields[i].table, fields[i].table_length) + name_bound(fields[i].db, fields[i].db_length) +
                  3;
-    column *cols = xmalloc(bytes ? bytes : 1);
+    columns_head *head = xmalloc(bytes);
+    *head = (columns_head){.refs = 1, .id = ++last_id, .n = n, .conn_enc = conn_enc};
+    column *cols = (column *)(head + 1);
     char *strings = (char *)(cols + n);
     for (unsigned int i = 0; i < n; i++) {
         const MYSQL_FIELD *f = &fields[i];
@@ -94,11 +110,60 @@ column *columns_new(MYSQL_FIELD *fields, unsigned int n, rb_encoding *conn_enc)
                       .json = field_is_json(f),
                       .enc = column_encoding(f, conn_enc)};
         c->name_length = name_size(f->name, f->name_length);
+        c->table_length = name_size(f->table, f->table_length);
+        c->db_length = name_size(f->db, f->db_length);
         c->name = copy_name(&strings, f->name, c->name_length);
-        c->table = copy_name(&strings, f->table, name_size(f->table, f->table_length));
-        c->db = copy_name(&strings, f->db, name_size(f->db, f->db_length));
+        c->table = copy_name(&strings, f->table, c->table_length);
+        c->db = copy_name(&strings, f->db, c->db_length);
     }
     return cols;
+}
+
+column *columns_retain(column *cols)
+{
+    head_of(cols)->refs++;
+    return cols;
+}
+
+void columns_release(column *cols)
+{
+    if (cols && --head_of(cols)->refs == 0)
+        xfree(head_of(cols));
+}
+
+uint64_t columns_id(const column *cols)
+{
+    return cols ? head_of(cols)->id : 0;
+}
+
+/* Whether `copy` (copy_len bytes, no NUL among them) is the name copy_name makes of s: the library's length counts
+ * up to the first NUL, or past one (name_size). */
+static bool same_name(const char *copy, unsigned long copy_len, const char *s, unsigned int length)
+{
+    if (!s || length < copy_len)
+        return copy_len == 0;
+    return (length == copy_len || s[copy_len] == '\0') && memcmp(copy, s, copy_len) == 0;
+}
+
+/* Whether c is what columns_new copies from f. Its encoding follows from the flags and charsetnr compared here and
+ * the block's conn_enc (compared by the caller). */
+static bool same_column(const column *c, const MYSQL_FIELD *f)
+{
+    return c->type == f->type && c->flags == f->flags && c->charsetnr == f->charsetnr && c->decimals == f->decimals &&
+           c->length == f->length && same_name(c->name, c->name_length, f->name, f->name_length) &&
+           same_name(c->table, c->table_length, f->table, f->table_length) &&
+           same_name(c->db, c->db_length, f->db, f->db_length) && c->json == field_is_json(f);
+}
+
+column *columns_reuse(column *prev, MYSQL_FIELD *fields, unsigned int n, rb_encoding *conn_enc)
+{
+    if (!prev || head_of(prev)->n != n || head_of(prev)->conn_enc != conn_enc)
+        return columns_new(fields, n, conn_enc);
+    for (unsigned int i = 0; i < n; i++) {
+        if (!same_column(&prev[i], &fields[i]))
+            return columns_new(fields, n, conn_enc);
+    }
+    return columns_retain(prev);
 }
 
 static const char *blob_type_name(const column *col, char *buf, size_t size)

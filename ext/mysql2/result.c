@@ -91,7 +91,7 @@ static void result_free(void *ptr)
     raw_rows_free(r->retired);
     if (r->conn)
         m2_conn_release(r->conn);
-    xfree(r->cols);
+    columns_release(r->cols);
     xfree(r->eager_decoders);
     xfree(r);
 }
@@ -130,13 +130,17 @@ static VALUE field_symbol(const column *c)
     return rb_str_intern(rb_enc_interned_str(c->name, (long)c->name_length, rb_utf8_encoding()));
 }
 
-/* The client's cached field names when they are this result's, in the connection's encoding (no transcoding). */
-static VALUE cached_names(const result_t *r, const client_t *cl)
+/* The client's cached field names when they are this result's, in the connection's encoding (no transcoding):
+ * without comparing them when they were made from this very block of columns, in this encoding. */
+static VALUE cached_names(const result_t *r, client_t *cl)
 {
     rb_encoding *internal = rb_default_internal_encoding();
     VALUE cache = cl->field_names;
     if ((internal && internal != r->encoding) || NIL_P(cache) || RARRAY_LEN(cache) != (long)r->nfields)
         return Qnil;
+    uint64_t id = columns_id(r->cols);
+    if (id && cl->field_names_cols == id && cl->field_names_enc == r->encoding)
+        return rb_ary_new_from_values((long)r->nfields, RARRAY_CONST_PTR(cache));
     int enc = rb_enc_to_index(r->encoding);
     for (unsigned int i = 0; i < r->nfields; i++) {
         VALUE s = RARRAY_AREF(cache, i);
@@ -145,6 +149,8 @@ static VALUE cached_names(const result_t *r, const client_t *cl)
             rb_enc_get_index(s) != enc)
             return Qnil;
     }
+    cl->field_names_cols = id;
+    cl->field_names_enc = r->encoding;
     return rb_ary_new_from_values((long)r->nfields, RARRAY_CONST_PTR(cache));
 }
 
@@ -162,8 +168,12 @@ static VALUE ensure_fields(VALUE self, result_t *r, bool symbolize)
             const column *c = &r->cols[i];
             rb_ary_push(names, symbolize ? field_symbol(c) : meta_string(r, c->name, (long)c->name_length));
         }
-        if (!symbolize)
+        if (!symbolize) {
+            rb_encoding *internal = rb_default_internal_encoding();
             RB_OBJ_WRITE(r->client, &cl->field_names, rb_obj_hide(rb_ary_dup(names)));
+            cl->field_names_cols = !internal || internal == r->encoding ? columns_id(r->cols) : 0; /* not transcoded */
+            cl->field_names_enc = r->encoding;
+        }
     }
     RB_OBJ_WRITE(self, &r->fields, names);
     return names;
@@ -183,7 +193,7 @@ VALUE result_prealloc(VALUE client, const result_origin *origin)
     return self;
 }
 
-/* The parts shared by both constructors; takes ownership of `cols`. */
+/* The parts shared by both constructors; takes the caller's reference to `cols`. */
 static VALUE result_alloc(VALUE client, m2_conn *conn, column *cols, unsigned int n, const result_origin *origin)
 {
     VALUE self = origin->shell ? origin->shell : result_prealloc(client, origin);
@@ -202,8 +212,7 @@ static VALUE result_alloc(VALUE client, m2_conn *conn, column *cols, unsigned in
 VALUE result_new(VALUE client, m2_conn *conn, MYSQL_RES *res, const result_origin *origin)
 {
     unsigned int n = mysql_num_fields(res);
-    rb_encoding *enc = client_get(client)->encoding;
-    VALUE self = result_alloc(client, conn, columns_new(mysql_fetch_fields(res), n, enc), n, origin);
+    VALUE self = result_alloc(client, conn, client_columns(client_get(client), mysql_fetch_fields(res), n), n, origin);
     result_t *r = result_get(self);
     if (r->streaming) {
         r->stream_id = conn->stream_id;

@@ -33,7 +33,7 @@ void result_fill(command_t *cmd, VALUE result, MYSQL_RES *res);
 /* The rows a buffered result read (before any each frees them). */
 uint64_t result_row_count(VALUE result);
 
-/* The rows of a statement's execute number `execution`; takes ownership of `cols` (columns_new). Streaming
+/* The rows of a statement's execute number `execution`; takes the caller's reference to `cols`. Streaming
  * (origin->opts->stream): rows are fetched from the statement's cursor by each. Otherwise the caller, inside its
  * execute command, calls result_materialize at once. */
 VALUE result_new_statement(VALUE statement, VALUE client, m2_conn *conn, column *cols, unsigned int n,

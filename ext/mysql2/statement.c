@@ -225,7 +225,7 @@ static VALUE execute_body(command_t *cmd)
     unsigned int n = send_execute(cmd, s, stmt, &a->opts);
     if (n == 0)
         return Qnil;
-    column *cols = columns_new(stmt->fields, n, cmd->cl->encoding);
+    column *cols = client_columns(cmd->cl, stmt->fields, n);
     result_origin origin = {.options = a->options, .opts = &a->opts, .query_time = -1, .shell = a->shell};
     if (a->opts.stream) {
         result_binds_prepare(&s->binds, cols, n, a->opts.cast, NULL);
