@@ -152,7 +152,7 @@ typedef struct execute_args {
     VALUE options;
     query_options opts;
     VALUE binds; /* the Array of values */
-    VALUE keep;  /* Strings the parameter binds point into */
+    VALUE keep;  /* an Array of the Strings the parameter binds point into, or 0 (param_binds_fill) */
     VALUE shell; /* the Result made while the server worked, or 0 */
     bool parsed; /* opts is complete (else only its query_options_check_over half is) */
 } execute_args;
@@ -221,7 +221,7 @@ static VALUE execute_body(command_t *cmd)
     execute_args *a = cmd->data;
     statement_t *s = a->s;
     MYSQL_STMT *stmt = s->running = live_stmt(s); /* checked again: the command may have reconnected */
-    param_binds_fill(&s->params, a->binds, cmd->cl->encoding, a->keep); /* under the guard: s->params is shared */
+    param_binds_fill(&s->params, a->binds, cmd->cl->encoding, &a->keep); /* under the guard: s->params is shared */
     unsigned int n = send_execute(cmd, s, stmt, &a->opts);
     if (n == 0)
         return Qnil;
@@ -273,7 +273,6 @@ static VALUE statement_execute(VALUE self, VALUE binds, VALUE options)
         m2r_raise(cMysql2Error, "Bind parameter count (%lu) doesn't match number of arguments (%ld)", s->param_count,
                   RARRAY_LEN(binds));
     a.binds = binds;
-    a.keep = rb_ary_new();
     int state = 0;
     VALUE result = rb_protect(run_execute, (VALUE)&a, &state);
     s->running = NULL;

@@ -6,9 +6,11 @@
 static ID id_to_a, id_usec, id_year, id_mon, id_day, id_hour, id_min, id_sec, id_sec_fraction, id_to_s, id_truncate,
     id_mul;
 
-static void bind_string(MYSQL_BIND *bind, enum enum_field_types type, VALUE str, VALUE keep)
+static void bind_string(MYSQL_BIND *bind, enum enum_field_types type, VALUE str, VALUE *keep)
 {
-    rb_ary_push(keep, str);
+    if (!*keep)
+        *keep = rb_ary_new();
+    rb_ary_push(*keep, str);
     bind->buffer_type = type;
     bind->buffer = RSTRING_PTR(str);
     bind->buffer_length = (unsigned long)RSTRING_LEN(str);
@@ -27,7 +29,7 @@ static bool fits_int64(VALUE value)
     return nlz > 0 || (rb_big_cmp(value, INT2FIX(0)) == INT2FIX(-1) && rb_absint_singlebit_p(value));
 }
 
-static void bind_integer(MYSQL_BIND *bind, param_value *v, VALUE value, VALUE keep)
+static void bind_integer(MYSQL_BIND *bind, param_value *v, VALUE value, VALUE *keep)
 {
     if (fits_int64(value)) {
         v->i = NUM2LL(value);
@@ -101,7 +103,8 @@ static void unbindable(unsigned long index, VALUE value)
              klass, inspect);
 }
 
-static void bind_value(MYSQL_BIND *bind, param_value *v, VALUE value, unsigned long index, rb_encoding *enc, VALUE keep)
+static void bind_value(MYSQL_BIND *bind, param_value *v, VALUE value, unsigned long index, rb_encoding *enc,
+                       VALUE *keep)
 {
     long fields[7];
     VALUE klass = rb_obj_class(value);
@@ -134,7 +137,7 @@ static void bind_value(MYSQL_BIND *bind, param_value *v, VALUE value, unsigned l
     }
 }
 
-void param_binds_fill(param_binds *p, VALUE args, rb_encoding *conn_enc, VALUE keep)
+void param_binds_fill(param_binds *p, VALUE args, rb_encoding *conn_enc, VALUE *keep)
 {
     unsigned long n = (unsigned long)RARRAY_LEN(args);
     if (n > p->n) {

@@ -22,9 +22,10 @@ typedef struct param_binds {
     param_value *values;
 } param_binds;
 
-/* Fills the binds from `args` (an Array of n values). Strings the binds point into are pushed onto `keep`, which
- * the caller keeps alive until the execute is done. */
-void param_binds_fill(param_binds *p, VALUE args, rb_encoding *conn_enc, VALUE keep);
+/* Fills the binds from `args` (an Array of n values). Strings the binds point into are pushed onto *keep, an Array
+ * made when the first one comes (0 until then: binds of numbers, times and nil need none), which the caller keeps
+ * alive until the execute is done (on its stack). */
+void param_binds_fill(param_binds *p, VALUE args, rb_encoding *conn_enc, VALUE *keep);
 void param_binds_free(param_binds *p);
 
 void init_mysql2_statement_params(void);

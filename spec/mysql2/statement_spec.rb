@@ -70,6 +70,20 @@ RSpec.describe Mysql2::Statement do
       expect { statement.execute(nul) }.to raise_error(TypeError, "can't bind parameter 1: no conversion for Object")
     end
 
+    it "takes keywords as options and a trailing positional Hash as a bind, as execute(*binds, **options) does" do
+      statement = client.prepare("SELECT ? AS a")
+      expect(statement.execute(1, as: :array).to_a).to eq([[1]])
+      expect(statement.execute(1, **{ as: :array }).to_a).to eq([[1]])
+      expect(statement.execute(1, **{}).to_a).to eq([{ "a" => 1 }])
+      expect { statement.execute(1, { as: :array }) }
+        .to raise_error(Mysql2::Error, "Bind parameter count (1) doesn't match number of arguments (2)")
+      expect { statement.execute({ as: :array }) }
+        .to raise_error(TypeError, /\Acan't bind parameter 1: no conversion for Hash/)
+      expect { statement.execute(BasicObject.new) }
+        .to raise_error(TypeError, /\Acan't bind parameter 1: no conversion for BasicObject/)
+      expect(client.prepare("SELECT 1 AS one").execute(symbolize_keys: true).to_a).to eq([{ one: 1 }])
+    end
+
     it "raises the documented error when the number of binds is wrong" do
       statement = client.prepare("SELECT ? AS a, ? AS b")
       expect { statement.execute(1) }
