@@ -45,8 +45,10 @@ typedef struct result {
     unsigned long eager_zone;      /* and the zone cache generation their local times were cast under (cast_zone);
                                     * 0: none of them depends on the process time zone */
     bool lazy;                     /* origin->lazy: nothing is cast while reading */
-    VALUE fields;                  /* Array of names (frozen Strings, or Symbols), Qnil until first needed */
-    bool fields_reused;            /* they are the Client's previous result's (cached_names) */
+    VALUE names;                   /* hidden Array of names (frozen Strings, or Symbols), Qnil until first needed:
+                                    * the Hash keys while `fields` is nil (maybe the Client's field_names itself) */
+    bool names_reused;             /* they are the Client's previous result's (cached_names) */
+    VALUE fields;                  /* the Array `fields` returns (a copy of names, the caller's to change), or Qnil */
     VALUE rows;                    /* cached rows (Array), or Qnil */
     VALUE memo;                    /* Array of lazily built field_types, tables, dbs, server_flags */
     VALUE statement;               /* the Statement whose execute number `execution` these rows are, or Qnil */
@@ -64,6 +66,7 @@ static void result_mark(void *ptr)
 {
     result_t *r = ptr;
     rb_gc_mark_movable(r->client);
+    rb_gc_mark_movable(r->names);
     rb_gc_mark_movable(r->fields);
     rb_gc_mark_movable(r->rows);
     rb_gc_mark_movable(r->eager);
@@ -75,6 +78,7 @@ static void result_compact(void *ptr)
 {
     result_t *r = ptr;
     r->client = rb_gc_location(r->client);
+    r->names = rb_gc_location(r->names);
     r->fields = rb_gc_location(r->fields);
     r->rows = rb_gc_location(r->rows);
     r->eager = rb_gc_location(r->eager);
@@ -140,7 +144,7 @@ static VALUE cached_names(const result_t *r, client_t *cl)
         return Qnil;
     uint64_t id = columns_id(r->cols);
     if (id && cl->field_names_cols == id && cl->field_names_enc == r->encoding)
-        return rb_ary_new_from_values((long)r->nfields, RARRAY_CONST_PTR(cache));
+        return cache;
     int enc = rb_enc_to_index(r->encoding);
     for (unsigned int i = 0; i < r->nfields; i++) {
         VALUE s = RARRAY_AREF(cache, i);
@@ -151,32 +155,41 @@ static VALUE cached_names(const result_t *r, client_t *cl)
     }
     cl->field_names_cols = id;
     cl->field_names_enc = r->encoding;
-    return rb_ary_new_from_values((long)r->nfields, RARRAY_CONST_PTR(cache));
+    return cache;
 }
 
-/* The field names, built once: the key style is fixed by whoever asks first (fields, or the first each). */
-static VALUE ensure_fields(VALUE self, result_t *r, bool symbolize)
+/* The field names (a hidden Array, never changed), built once: the key style is fixed by whoever asks first
+ * (fields, or the first each). Unless symbolized, they become the Client's cache. */
+static VALUE ensure_names(VALUE self, result_t *r, bool symbolize)
 {
-    if (!NIL_P(r->fields))
-        return r->fields;
+    if (!NIL_P(r->names))
+        return r->names;
     client_t *cl = client_get(r->client);
     VALUE names = symbolize ? Qnil : cached_names(r, cl);
-    r->fields_reused = !NIL_P(names);
+    r->names_reused = !NIL_P(names);
     if (NIL_P(names)) {
-        names = rb_ary_new_capa(r->nfields);
+        names = rb_obj_hide(rb_ary_new_capa(r->nfields));
         for (unsigned int i = 0; i < r->nfields; i++) {
             const column *c = &r->cols[i];
             rb_ary_push(names, symbolize ? field_symbol(c) : meta_string(r, c->name, (long)c->name_length));
         }
         if (!symbolize) {
             rb_encoding *internal = rb_default_internal_encoding();
-            RB_OBJ_WRITE(r->client, &cl->field_names, rb_obj_hide(rb_ary_dup(names)));
+            RB_OBJ_WRITE(r->client, &cl->field_names, names);
             cl->field_names_cols = !internal || internal == r->encoding ? columns_id(r->cols) : 0; /* not transcoded */
             cl->field_names_enc = r->encoding;
         }
     }
-    RB_OBJ_WRITE(self, &r->fields, names);
+    RB_OBJ_WRITE(self, &r->names, names);
     return names;
+}
+
+/* The Array `fields` returns: a copy of the names, made once (Sequel renames the keys through it, in place). */
+static VALUE ensure_fields(VALUE self, result_t *r)
+{
+    if (NIL_P(r->fields))
+        RB_OBJ_WRITE(self, &r->fields, rb_ary_dup(ensure_names(self, r, r->opts.symbolize_keys)));
+    return r->fields;
 }
 
 VALUE result_prealloc(VALUE client, const result_origin *origin)
@@ -184,7 +197,7 @@ VALUE result_prealloc(VALUE client, const result_origin *origin)
     result_t *r;
     VALUE self = TypedData_Make_Struct(cMysql2Result, result_t, &result_type, r);
     RB_OBJ_WRITE(self, &r->client, client);
-    r->fields = r->rows = r->memo = r->statement = r->eager = Qnil;
+    r->names = r->fields = r->rows = r->memo = r->statement = r->eager = Qnil;
     r->encoding = client_get(client)->encoding;
     r->opts = *origin->opts;
     r->lazy = origin->lazy;
@@ -198,7 +211,7 @@ static VALUE result_alloc(VALUE client, m2_conn *conn, column *cols, unsigned in
 {
     VALUE self = origin->shell ? origin->shell : result_prealloc(client, origin);
     result_t *r = result_get(self);
-    r->fields = r->memo = r->rows = Qnil; /* what another thread may have cached on the shell while it waited */
+    r->names = r->fields = r->memo = r->rows = Qnil; /* what another thread may have cached on the shell meanwhile */
     r->cols = cols;
     r->nfields = n;
     r->streaming = origin->opts->stream;
@@ -297,23 +310,24 @@ static void each_begin(each_state *e, int argc, VALUE *argv)
 {
     result_t *r = e->r;
     each_prepare(e, argc, argv);
-    ensure_fields(e->self, r, e->opts.symbolize_keys);
+    ensure_names(e->self, r, e->opts.symbolize_keys);
     e->shape = (row_shape){.cols = r->cols, .decoders = e->decoders, .n = r->nfields, .as_array = e->opts.as_array};
     e->hash = (row_hash){.kept = &client_get(r->client)->row_template,
                          .owner = r->client,
-                         .repeat = r->fields_reused,
+                         .repeat = r->names_reused,
                          .long_columns = long_columns(r->cols, r->nfields)};
     e->shape.hash = &e->hash;
 }
 
-/* Points the row keys at the field names, re-read for every row because the fields Array is the caller's to
- * change (Sequel maps it in place to rename the keys). Returns the Array the keys live in: the caller keeps it
- * on its stack (RB_GC_GUARD), which also pins it against compaction while the row is built; Qnil for Array rows. */
+/* Points the row keys at the field names: the fields Array once `fields` made it, re-read for every row because
+ * it is the caller's to change (Sequel maps it in place to rename the keys), else the names. Returns the Array the
+ * keys live in: the caller keeps it on its stack (RB_GC_GUARD), which also pins it against compaction while the
+ * row is built; Qnil for Array rows. */
 static VALUE each_keys(each_state *e)
 {
     if (e->shape.as_array)
         return Qnil; /* Array rows have no keys */
-    VALUE keys = e->r->fields;
+    VALUE keys = NIL_P(e->r->fields) ? e->r->names : e->r->fields;
     long n = (long)e->r->nfields;
     if (RARRAY_LEN(keys) < n) { /* shortened: the missing keys are nil */
         keys = rb_ary_dup(keys);
@@ -859,7 +873,7 @@ static VALUE result_first(int argc, VALUE *argv, VALUE self)
 static VALUE result_fields(VALUE self)
 {
     result_t *r = result_get(self);
-    return ensure_fields(self, r, r->opts.symbolize_keys);
+    return ensure_fields(self, r);
 }
 
 static VALUE memo_get(VALUE self, result_t *r, int slot)

@@ -22,6 +22,19 @@ RSpec.describe Mysql2::Result, "metadata" do
       expect(latin1.query("SELECT 1 AS `\u00e1`").fields.first.encoding).to eq(Encoding::ISO_8859_1)
     end
 
+    it "gives a Result that was iterated before fields was asked for an Array of its own to rename" do
+      sql = "SELECT seq AS a, seq * 2 AS b FROM seq_1_to_3"
+      first = client.query(sql, cache_rows: false)
+      expect(first.first).to eq("a" => 1, "b" => 2)
+      first.fields.map!(&:to_sym)
+      second = client.query(sql)
+      expect(second.to_a).to eq([{ "a" => 1, "b" => 2 }, { "a" => 2, "b" => 4 }, { "a" => 3, "b" => 6 }])
+      expect(first.to_a.map(&:keys).uniq).to eq([%i[a b]])
+      expect([second.fields, client.query(sql).fields, client.query(sql).first.keys]).to eq([%w[a b]] * 3)
+      expect(second.fields).not_to equal(first.fields)
+      expect(second.fields.class).to eq(Array)
+    end
+
     it "lists the names in order as frozen Strings in the connection encoding" do
       result = client.query("SELECT 1 AS a, 2 AS `b c`, 3 AS `caf\u00e9`")
       expect(result.fields).to eq(["a", "b c", "caf\u00e9"])
