@@ -17,6 +17,8 @@ static locale_t c_locale; /* the "C" locale for strtod_l, made once at load ((lo
 #endif
 static ID id_civil, id_local, id_utc, id_localtime, id_new_offset, id_plus, id_BigDecimal;
 
+static VALUE spare_scratch = Qnil; /* a GC root; taken and given back with the GVL held */
+
 void cast_ctx_init(cast_ctx *x, const query_options *opts)
 {
     *x = (cast_ctx){.opts = opts, .scratch = Qnil};
@@ -60,8 +62,10 @@ VALUE cast_integer(const char *p, long len)
 
 VALUE cast_decimal(cast_ctx *x, const char *p, long len)
 {
-    if (NIL_P(x->scratch))
-        x->scratch = rb_str_buf_new(80);
+    if (NIL_P(x->scratch)) { /* an each nested in this one's BigDecimal() (redefined) finds no spare: a new one */
+        x->scratch = NIL_P(spare_scratch) ? rb_str_buf_new(80) : spare_scratch;
+        spare_scratch = Qnil;
+    }
     rb_str_resize(x->scratch, len);
     memcpy(RSTRING_PTR(x->scratch), p, (size_t)len);
     return rb_funcall(rb_mKernel, id_BigDecimal, 1, x->scratch);
@@ -302,8 +306,16 @@ VALUE cast_duration(cast_ctx *x, const m2_temporal *t)
     return time_at(x, base + seconds, (long)(micros - seconds * 1000000) * 1000L);
 }
 
+void cast_ctx_done(cast_ctx *x)
+{
+    if (RB_TYPE_P(x->scratch, T_STRING)) /* a zeroed context (result_fill before it casts) holds 0, not a String */
+        spare_scratch = x->scratch;
+    x->scratch = Qnil;
+}
+
 void init_mysql2_cast(void)
 {
+    rb_gc_register_address(&spare_scratch);
 #ifdef C_LOCALE_STRTOD
     c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
 #endif

@@ -13,7 +13,8 @@
 typedef struct cast_ctx {
     const query_options *opts;
     rb_encoding *internal;       /* Encoding.default_internal when the each began, or NULL */
-    VALUE scratch;               /* a String reused to hand digits to BigDecimal() (Qnil until first needed) */
+    VALUE scratch;               /* a String reused to hand digits to BigDecimal() (Qnil until first needed): the
+                                  * one the last finished cast context left (cast_ctx_done), or a new one */
     bool no_raise;               /* casting while reading: a date Date/Time could refuse is Qundef (row_text_cell) */
     bool tz_checked;             /* the process-wide zone cache (cast.c) was matched against ENV["TZ"] in this each */
     bool tz_moved;               /* the zone cache changed zones after this each's first check: what it cast before may
@@ -22,6 +23,9 @@ typedef struct cast_ctx {
 } cast_ctx;
 
 void cast_ctx_init(cast_ctx *x, const query_options *opts);
+/* At the normal end of the cast context: leaves its scratch String for the next one, so that an each of a few rows
+ * with a DECIMAL allocates none. (One that raises leaves none: the next makes a new one.) */
+void cast_ctx_done(cast_ctx *x);
 
 /* A String of `len` bytes whose column encoding is `enc` (force_encoding and default_internal applied). */
 VALUE cast_string(const cast_ctx *x, const char *p, long len, rb_encoding *enc);

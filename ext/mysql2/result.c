@@ -687,7 +687,7 @@ void result_fill(command_t *cmd, VALUE self, MYSQL_RES *res)
     cmd->unfinished = false;
     if (m2_conn_errno(c))
         command_raise(cmd);
-    RB_GC_GUARD(f.e.cast.scratch);
+    cast_ctx_done(&f.e.cast);
     RB_GC_GUARD(f.e.decoders_buf);
 }
 
@@ -770,7 +770,7 @@ void result_materialize(command_t *cmd, VALUE self)
     }
     RB_OBJ_WRITE(self, &e.r->rows, rows);
     row_hash_done(&e.hash);
-    RB_GC_GUARD(e.cast.scratch);
+    cast_ctx_done(&e.cast);
     RB_GC_GUARD(e.decoders_buf);
 }
 
@@ -824,7 +824,7 @@ static VALUE each_run(each_state *e, int argc, VALUE *argv)
         out = !NIL_P(e->r->statement) ? each_statement(e) : each_streaming(e);
         row_hash_done(&e->hash);
     }
-    RB_GC_GUARD(e->cast.scratch);
+    cast_ctx_done(&e->cast);
     RB_GC_GUARD(e->decoders_buf);
     RB_GC_GUARD(e->self);
     return out;

@@ -65,6 +65,34 @@ RSpec.describe Mysql2::Result, "casting" do
     expect(literal("1.50")).to eq(BigDecimal("1.5"))
   end
 
+  it "casts DECIMALs right when BigDecimal() itself (redefined) reads other results with DECIMALs first" do
+    sql = "SELECT seq + 0.25 AS d FROM seq_1_to_3"
+    inner = new_client
+    nested = []
+    busy = false
+    reader = Module.new do
+      define_method(:BigDecimal) do |digits, *rest| # rubocop:disable Naming/MethodName
+        unless busy # once per outer cell: queries of its own, cast on both protocols, before it reads its argument
+          busy = true
+          nested << inner.query("SELECT seq * 10 + 0.5 AS e FROM seq_1_to_2").map { |row| row["e"] }
+          nested << inner.prepare("SELECT 7.75 AS e").execute.map { |row| row["e"] }
+          busy = false
+        end
+        super(digits, *rest)
+      end
+    end
+    Kernel.singleton_class.prepend(reader)
+    begin
+      outer = client.query(sql).map { |row| row["d"] }
+      prepared = client.prepare(sql).execute.map { |row| row["d"] }
+    ensure
+      reader.send(:remove_method, :BigDecimal)
+    end
+    expect(outer).to eq(%w[1.25 2.25 3.25].map { |v| BigDecimal(v) })
+    expect(prepared).to eq(outer)
+    expect(nested.each_slice(2).to_a.uniq).to eq([[[BigDecimal("10.5"), BigDecimal("20.5")], [BigDecimal("7.75")]]])
+  end
+
   it "casts FLOAT with its declared precision, and DOUBLE, to Float" do
     expect_cast("FLOAT(10,3)", [["1234.567", 1234.567], ["-0.001", -0.001], ["0", 0.0], ["NULL", nil]])
     expect_cast("FLOAT", [["1.5", 1.5], ["-3.25e10", -3.25e10]])
