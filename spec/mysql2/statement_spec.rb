@@ -73,8 +73,10 @@ RSpec.describe Mysql2::Statement do
     it "takes keywords as options and a trailing positional Hash as a bind, as execute(*binds, **options) does" do
       statement = client.prepare("SELECT ? AS a")
       expect(statement.execute(1, as: :array).to_a).to eq([[1]])
-      expect(statement.execute(1, **{ as: :array }).to_a).to eq([[1]])
-      expect(statement.execute(1, **{}).to_a).to eq([{ "a" => 1 }])
+      options = { as: :array }
+      expect(statement.execute(1, **options).to_a).to eq([[1]])
+      none = {}
+      expect(statement.execute(1, **none).to_a).to eq([{ "a" => 1 }])
       expect { statement.execute(1, { as: :array }) }
         .to raise_error(Mysql2::Error, "Bind parameter count (1) doesn't match number of arguments (2)")
       expect { statement.execute({ as: :array }) }
